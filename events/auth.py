@@ -1,0 +1,182 @@
+"""Signing in and out, and the role checks every organiser and staff view uses."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app import db, limiter
+from events.dbtypes import utcnow
+from events.forms import EmptyForm, LoginForm
+from events.models import Event, EventRole, User
+from events.services import can_organise, can_staff, find_user_by_email
+
+bp = Blueprint("auth", __name__)
+
+_DUMMY_HASH: list[str] = []
+
+
+def init_login(app: Flask, manager: LoginManager) -> None:
+    manager.init_app(app)
+    manager.login_view = "auth.login"
+    manager.login_message = _l("Please sign in to see this page.")
+    manager.login_message_category = "info"
+    manager.user_loader(_load_user)
+    manager.unauthorized_handler(_unauthorized)
+
+
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user and user.active else None
+
+
+def _unauthorized():
+    if wants_json():
+        return jsonify(error="unauthorized", message=_("Please sign in.")), 401
+    flash(_("Please sign in to see this page."), "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site paths: no scheme, no host, no ``//`` or ``/\\`` tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ord(char) < 32 or char == "\\" for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _account_key() -> str:
+    """Rate-limit key for one account; hashed so no address lands in the limiter store."""
+    email = (request.form.get("email") or "").strip().lower()
+    return "login:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def _login_failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _verify(user: User | None, password: str) -> bool:
+    """Spend the same hashing time whether or not the account exists."""
+    if user is None or not user.password_hash:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(generate_password_hash("not-a-real-password"))
+        check_password_hash(_DUMMY_HASH[0], password)
+        return False
+    return user.check_password(password)
+
+
+_TOO_MANY = _l("Too many sign-in attempts. Please wait a few minutes and try again.")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], error_message=_TOO_MANY
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+    error_message=_TOO_MANY,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("events.dashboard"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if _verify(user, form.password.data):
+            if not user.active:
+                flash(
+                    _("This account has been deactivated. Please contact the organisers."), "danger"
+                )
+                return render_template("auth/login.html", form=form), 403
+            return _sign_in(user, form)
+        flash(_("The email or password is not correct."), "danger")
+    return render_template("auth/login.html", form=form)
+
+
+def _sign_in(user: User, form: LoginForm):
+    chosen_locale = session.get("locale")
+    session.clear()  # a fresh session on sign-in: no fixation
+    login_user(user, remember=form.remember.data)
+    user.last_login_at = utcnow()
+    if chosen_locale and not user.locale:
+        user.locale = chosen_locale
+    session["locale"] = user.locale or chosen_locale
+    db.session.commit()
+    target = form.next.data
+    return redirect(target if is_safe_next(target) else url_for("events.dashboard"))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        locale = session.get("locale")
+        logout_user()
+        session.clear()
+        if locale:
+            session["locale"] = locale
+        flash(_("You have signed out."), "success")
+    return redirect(url_for("events.home"))
+
+
+def event_for_organiser(event_id: int) -> Event:
+    """Load an event the current user organises: 401 if signed out, 404, or 403."""
+    return _event_for(event_id, can_organise)
+
+
+def event_for_staff(event_id: int) -> Event:
+    """Load an event the current user works on as staff or organiser."""
+    return _event_for(event_id, can_staff)
+
+
+def _event_for(event_id: int, allowed: Callable[[User, Event], bool]) -> Event:
+    if not current_user.is_authenticated:
+        abort(current_app.login_manager.unauthorized())
+    event = db.get_or_404(Event, event_id)
+    if not allowed(current_user, event):
+        abort(403)
+    return event
+
+
+def event_role_required(role: EventRole):
+    """Decorate a view taking ``event_id``: it receives the checked ``event`` instead."""
+    loader = event_for_organiser if role is EventRole.ORGANISER else event_for_staff
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(event_id: int, **kwargs):
+            return view(event=loader(event_id), **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,83 @@
+"""Language and time zone choices for each request.
+
+Simplified Chinese is the default; English on request. The choice is kept on
+the session and, when signed in, on the user's account, which brings it
+back on the next device they sign in from. ``?lang=en`` in any
+URL switches too, so that organisers can share English links.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from flask import request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+DEFAULT_LOCALE = "zh_Hans_CN"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+#: Locale code → the language's own name, shown by the switcher.
+SUPPORTED_LOCALES = {"zh_Hans_CN": "中文", "en": "English"}
+_ALIASES = {
+    "zh": "zh_Hans_CN",
+    "zh_cn": "zh_Hans_CN",
+    "zh-cn": "zh_Hans_CN",
+    "zh-hans": "zh_Hans_CN",
+}
+
+
+def canonical_locale(code: str | None) -> str | None:
+    if not code:
+        return None
+    if code in SUPPORTED_LOCALES:
+        return code
+    return _ALIASES.get(code.lower()) or ("en" if code.lower().startswith("en") else None)
+
+
+def select_locale() -> str:
+    requested = canonical_locale(request.args.get("lang"))
+    if requested:
+        session["locale"] = requested
+        return requested
+    chosen = canonical_locale(session.get("locale"))
+    if chosen:
+        return chosen
+    if current_user and current_user.is_authenticated:
+        return canonical_locale(current_user.locale) or DEFAULT_LOCALE
+    return DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def html_lang() -> str:
+    """The value for ``<html lang>``: BCP 47, not a gettext code."""
+    return "zh-Hans" if current_locale().startswith("zh") else "en"
+
+
+def _zone(zone: str | ZoneInfo | None) -> ZoneInfo:
+    if isinstance(zone, ZoneInfo):
+        return zone
+    return ZoneInfo(zone or DEFAULT_TIMEZONE)
+
+
+def local_datetime(value: datetime | None, zone=None, fmt: str = "medium") -> str:
+    """Format a UTC datetime in an event's time zone and the UI language."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt, tzinfo=_zone(zone), locale=current_locale())
+
+
+def local_date(value: datetime | None, zone=None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value.astimezone(_zone(zone)), fmt, locale=current_locale())
+
+
+def local_time(value: datetime | None, zone=None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    return format_time(value, fmt, tzinfo=_zone(zone), locale=current_locale())

@@ -1,0 +1,464 @@
+"""Demonstration data grounded in the Shandong federation's 2019 programme.
+
+Three events: the 2019 Confucian Merchants Conference (儒商大会) in Jinan with
+the Shandong chambers of commerce in six provinces and municipalities as
+delegations; the Shandong trading delegation (山东交易团) to the China
+International Import Expo; a China–Israel investment roadshow day. People
+are generated from common surnames and given-name characters with a fixed
+seed: they are not real people, and their addresses use reserved domains.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from app import db
+from events.models import Category, Event, EventKind, EventRole, EventStatus, User
+from events.services import add_member, create_user, find_user_by_email
+from registration.models import (
+    Delegation,
+    DelegationKind,
+    DelegationStatus,
+    Registration,
+    RegistrationStatus,
+)
+
+DEMO_PASSWORD = "huiwu-demo-2019"  # noqa: S105 -- public demo data, printed by `flask demo`
+DEMO_ACCOUNTS = (
+    ("admin@huiwu.example", "site admin / 系统管理员"),
+    ("organiser@huiwu.example", "organiser of every demo event / 组织者"),
+    ("staff@huiwu.example", "check-in staff, 2019 儒商大会 / 签到工作人员"),
+)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+SURNAMES = [
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("刘", "Liu"),
+    ("陈", "Chen"),
+    ("杨", "Yang"),
+    ("赵", "Zhao"),
+    ("黄", "Huang"),
+    ("周", "Zhou"),
+    ("吴", "Wu"),
+    ("徐", "Xu"),
+    ("孙", "Sun"),
+    ("马", "Ma"),
+    ("朱", "Zhu"),
+    ("胡", "Hu"),
+    ("郭", "Guo"),
+    ("何", "He"),
+    ("高", "Gao"),
+    ("林", "Lin"),
+    ("孔", "Kong"),
+    ("于", "Yu"),
+    ("董", "Dong"),
+    ("曲", "Qu"),
+    ("宋", "Song"),
+    ("韩", "Han"),
+    ("欧阳", "Ouyang"),
+    ("司马", "Sima"),
+]
+GIVEN = [
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("立", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("秀", "xiu"),
+    ("霞", "xia"),
+    ("平", "ping"),
+    ("刚", "gang"),
+    ("建", "jian"),
+    ("国", "guo"),
+    ("华", "hua"),
+    ("志", "zhi"),
+    ("海", "hai"),
+    ("鹏", "peng"),
+    ("晓", "xiao"),
+    ("东", "dong"),
+    ("文", "wen"),
+    ("博", "bo"),
+    ("宁", "ning"),
+    ("泽", "ze"),
+    ("鑫", "xin"),
+    ("悦", "yue"),
+    ("琳", "lin"),
+]
+FIRMS = [
+    "鲁信",
+    "齐力",
+    "泰和",
+    "海岱",
+    "华鲁",
+    "鸿泰",
+    "瑞丰",
+    "恒信",
+    "金岭",
+    "正元",
+    "沂蒙",
+    "黄河",
+]
+SECTORS = [
+    "新一代信息技术",
+    "高端装备",
+    "新能源新材料",
+    "智慧海洋",
+    "医养健康",
+    "绿色化工",
+    "现代高效农业",
+    "文化创意",
+    "精品旅游",
+    "现代金融",
+]
+FIRM_SUFFIXES = ["有限公司", "股份有限公司", "集团有限公司"]
+POSITIONS = ["董事长", "总经理", "副总经理", "总监", "投资总监", "合伙人", "副会长", "秘书长"]
+MOBILE_PREFIXES = [
+    "139",
+    "138",
+    "137",
+    "136",
+    "135",
+    "186",
+    "185",
+    "158",
+    "159",
+    "188",
+    "177",
+    "133",
+]
+
+
+def local(year, month, day, hour=9, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@dataclass
+class People:
+    """Generates distinct fictional people for one event."""
+
+    rng: random.Random
+    used_mobiles: set[str]
+
+    def name(self) -> tuple[str, str]:
+        family, family_latin = self.rng.choice(SURNAMES)
+        chars = self.rng.sample(GIVEN, self.rng.choice((1, 2, 2)))
+        given = "".join(c for c, _ in chars)
+        given_latin = "".join(p for _, p in chars).capitalize()
+        return family + given, f"{given_latin} {family_latin.upper()}"
+
+    def mobile(self) -> str:
+        while True:
+            number = "+86" + self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+            if number not in self.used_mobiles:
+                self.used_mobiles.add(number)
+                return number
+
+    def organisation(self, place: str) -> str:
+        sector = self.rng.choice(SECTORS)
+        return f"{place}{self.rng.choice(FIRMS)}{sector}{self.rng.choice(FIRM_SUFFIXES)}"
+
+    def email(self, latin_name: str) -> str | None:
+        if self.rng.random() < 0.25:
+            return None  # many delegates give a mobile only
+        given, family = latin_name.lower().split(" ")
+        return f"{family}.{given}{self.rng.randrange(100, 999)}@example.com"
+
+
+def load(seed: int = 2019) -> dict[str, int]:
+    """Create accounts and events; the caller commits."""
+    rng = random.Random(seed)  # noqa: S311 -- reproducible fiction, not secrets
+    accounts = _accounts()
+    events = [_conference(rng), _import_expo(rng), _israel_roadshow(rng)]
+    for event in events:
+        add_member(event, accounts["organiser@huiwu.example"], EventRole.ORGANISER, owner=True)
+    add_member(events[0], accounts["staff@huiwu.example"], EventRole.STAFF)
+    db.session.flush()
+    return {
+        "events": len(events),
+        "registrations": db.session.execute(db.select(db.func.count(Registration.id))).scalar(),
+        "delegations": db.session.execute(db.select(db.func.count(Delegation.id))).scalar(),
+    }
+
+
+def _accounts() -> dict[str, User]:
+    names = {
+        "admin@huiwu.example": ("系统管理员", True),
+        "organiser@huiwu.example": ("省工商联会务组", False),
+        "staff@huiwu.example": ("签到组 孙志强", False),
+    }
+    accounts = {}
+    for email, (display_name, admin) in names.items():
+        user = find_user_by_email(email) or create_user(
+            email, display_name, DEMO_PASSWORD, admin=admin
+        )
+        accounts[email] = user
+    return accounts
+
+
+def _event(**fields) -> Event:
+    event = Event(status=EventStatus.PUBLISHED, timezone="Asia/Shanghai", **fields)
+    db.session.add(event)
+    return event
+
+
+def _categories(event: Event, specs) -> dict[str, Category]:
+    categories = {}
+    for position, (code, zh, en, color, quota, approval, public) in enumerate(specs):
+        categories[code] = Category(
+            event=event,
+            code=code,
+            name_zh=zh,
+            name_en=en,
+            color=color,
+            quota=quota,
+            needs_approval=approval,
+            is_public=public,
+            position=position,
+        )
+    db.session.add_all(categories.values())
+    return categories
+
+
+def _register(event, category, people, place, *, status, delegation=None, when, position=None):
+    name, latin = people.name()
+    registration = Registration(
+        event=event,
+        category=category,
+        delegation=delegation,
+        status=status,
+        name=name,
+        name_en=latin,
+        organisation=people.organisation(place),
+        position=position or people.rng.choice(POSITIONS),
+        mobile=people.mobile(),
+        email=people.email(latin),
+        created_at=when,
+        updated_at=when,
+    )
+    db.session.add(registration)
+    return registration
+
+
+def _spread(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    return start + (end - start) * rng.random()
+
+
+CONFERENCE_CHAMBERS = [
+    ("北京山东企业商会", "北京", "北京"),
+    ("上海市山东商会", "上海", "上海"),
+    ("天津市山东商会", "天津", "天津"),
+    ("重庆市山东商会", "重庆", "重庆"),
+    ("广东省山东商会", "广东", "广州"),
+    ("浙江省山东商会", "浙江", "杭州"),
+]
+
+
+def _conference(rng: random.Random) -> Event:
+    event = _event(
+        slug="rushang-2019",
+        kind=EventKind.CONFERENCE,
+        title_zh="2019儒商大会",
+        title_en="Confucian Merchants Conference 2019",
+        description_zh=(
+            "儒商大会是海内外儒商交流合作的综合性平台。大会期间举办开幕式、主旨演讲、"
+            "重点项目推介会和洽谈对接，邀请各地山东商会组团参会，助推“双招双引”。"
+        ),
+        description_en=(
+            "A gathering of Confucian merchants from China and abroad: opening plenary, "
+            "keynotes, a roadshow of major investment projects and matchmaking sessions, "
+            "with delegations of the Shandong chambers of commerce across China."
+        ),
+        venue_zh="山东国际会展中心",
+        venue_en="Shandong International Convention and Exhibition Center",
+        city="济南",
+        starts_at=local(2019, 9, 25, 9),
+        ends_at=local(2019, 9, 27, 18),
+        registration_opens_at=local(2019, 8, 1),
+        registration_closes_at=local(2019, 9, 20, 18),
+        capacity=650,
+        requires_approval=False,
+    )
+    categories = _categories(
+        event,
+        [
+            ("delegate", "代表", "Delegate", "#1f6feb", 400, False, True),
+            ("guest", "嘉宾", "Guest of honour", "#b8860b", 60, True, True),
+            ("investor", "投资商", "Investor", "#2e7d32", 80, False, True),
+            ("media", "媒体", "Media", "#6a1b9a", 40, True, True),
+            ("staff", "工作人员", "Staff", "#616161", 50, False, False),
+        ],
+    )
+    people = People(rng, set())
+    window = (local(2019, 8, 1), local(2019, 9, 20))
+    for name, region, place in CONFERENCE_CHAMBERS:
+        leader, _latin = people.name()
+        delegation = Delegation(
+            event=event,
+            name=name,
+            kind=DelegationKind.CHAMBER,
+            region=region,
+            status=DelegationStatus.APPROVED,
+            leader_name=leader,
+            leader_mobile=people.mobile(),
+            leader_email=f"chamber.{len(place)}{rng.randrange(1000, 9999)}@example.org",
+            deadline=local(2019, 9, 15, 18),
+            created_at=local(2019, 8, 2),
+        )
+        db.session.add(delegation)
+        for index in range(rng.randint(26, 32)):
+            _register(
+                event,
+                categories["delegate"],
+                people,
+                place,
+                delegation=delegation,
+                status=RegistrationStatus.CONFIRMED
+                if index < 25 or rng.random() < 0.8
+                else RegistrationStatus.CANCELLED,
+                position="会长" if index == 0 else None,
+                when=_spread(rng, *window),
+            )
+    individual = [
+        ("delegate", 45, (RegistrationStatus.CONFIRMED,) * 8 + (RegistrationStatus.CANCELLED,)),
+        ("guest", 24, (RegistrationStatus.CONFIRMED,) * 3 + (RegistrationStatus.PENDING,)),
+        ("investor", 30, (RegistrationStatus.CONFIRMED,) * 5 + (RegistrationStatus.WAITLISTED,)),
+        (
+            "media",
+            14,
+            (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.REJECTED),
+        ),
+        ("staff", 12, (RegistrationStatus.CONFIRMED,)),
+    ]
+    for code, count, statuses in individual:
+        for _ in range(count):
+            _register(
+                event,
+                categories[code],
+                people,
+                rng.choice(["济南", "青岛", "烟台", "潍坊", "济宁"]),
+                status=rng.choice(statuses),
+                when=_spread(rng, *window),
+            )
+    return event
+
+
+def _import_expo(rng: random.Random) -> Event:
+    event = _event(
+        slug="ciie-2019-shandong",
+        kind=EventKind.TRADE_FAIR,
+        title_zh="第二届中国国际进口博览会山东交易团",
+        title_en="Shandong Trading Delegation to the 2nd China International Import Expo",
+        description_zh="组织“小、精、特、专”的民营企业随山东交易团赴上海参加进博会，开展采购洽谈和项目对接。",
+        description_en="Private enterprises travel with the Shandong trading delegation to the "
+        "Import Expo in Shanghai for purchasing talks and project matchmaking.",
+        venue_zh="国家会展中心（上海）",
+        venue_en="National Exhibition and Convention Center (Shanghai)",
+        city="上海",
+        starts_at=local(2019, 11, 5, 9),
+        ends_at=local(2019, 11, 10, 17),
+        registration_opens_at=local(2019, 9, 1),
+        registration_closes_at=local(2019, 10, 25, 18),
+        capacity=120,
+        requires_approval=True,
+    )
+    categories = _categories(
+        event,
+        [
+            ("member", "团员", "Delegation member", "#1f6feb", 90, True, True),
+            ("buyer", "采购商", "Buyer", "#2e7d32", 30, True, True),
+            ("staff", "工作人员", "Staff", "#616161", 10, False, False),
+        ],
+    )
+    people = People(rng, set())
+    window = (local(2019, 9, 1), local(2019, 10, 25))
+    for name, place in (
+        ("济南交易分团", "济南"),
+        ("青岛交易分团", "青岛"),
+        ("烟台交易分团", "烟台"),
+    ):
+        leader, _latin = people.name()
+        delegation = Delegation(
+            event=event,
+            name=name,
+            kind=DelegationKind.CITY,
+            region=place,
+            status=DelegationStatus.APPROVED,
+            leader_name=leader,
+            leader_mobile=people.mobile(),
+            deadline=local(2019, 10, 20, 18),
+            created_at=local(2019, 9, 2),
+        )
+        db.session.add(delegation)
+        for _ in range(rng.randint(10, 14)):
+            code = "buyer" if rng.random() < 0.3 else "member"
+            _register(
+                event,
+                categories[code],
+                people,
+                place,
+                delegation=delegation,
+                status=rng.choice(
+                    (RegistrationStatus.CONFIRMED,) * 4 + (RegistrationStatus.PENDING,)
+                ),
+                when=_spread(rng, *window),
+            )
+    return event
+
+
+def _israel_roadshow(rng: random.Random) -> Event:
+    event = _event(
+        slug="china-israel-roadshow-2019",
+        kind=EventKind.ROADSHOW,
+        title_zh="走向以色列——2019中国以色列跨境投资项目推介会",
+        title_en="Towards Israel: China–Israel Cross-border Investment Roadshow 2019",
+        description_zh="以色列科技项目与山东民营企业面对面推介、洽谈，帮助企业对接以色列技术合作项目。",
+        description_en="Israeli technology projects pitch to Shandong private enterprises, "
+        "followed by one-to-one matchmaking.",
+        venue_zh="山东大厦",
+        venue_en="Shandong Hotel",
+        city="济南",
+        starts_at=local(2019, 6, 20, 9),
+        ends_at=local(2019, 6, 20, 17, 30),
+        registration_opens_at=local(2019, 5, 10),
+        registration_closes_at=local(2019, 6, 17, 18),
+        capacity=150,
+        requires_approval=False,
+    )
+    categories = _categories(
+        event,
+        [
+            ("project", "项目方", "Project owner", "#c62828", 20, True, True),
+            ("investor", "投资商", "Investor", "#2e7d32", 80, False, True),
+            ("guest", "嘉宾", "Guest", "#b8860b", 20, True, True),
+            ("media", "媒体", "Media", "#6a1b9a", 10, True, True),
+        ],
+    )
+    people = People(rng, set())
+    window = (local(2019, 5, 10), local(2019, 6, 17))
+    for code, count in (("project", 12), ("investor", 26), ("guest", 6), ("media", 4)):
+        for _ in range(count):
+            _register(
+                event,
+                categories[code],
+                people,
+                rng.choice(["济南", "青岛", "淄博"]),
+                status=RegistrationStatus.CONFIRMED,
+                when=_spread(rng, *window),
+            )
+    return event
