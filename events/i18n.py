@@ -65,9 +65,15 @@ def _zone(zone: str | ZoneInfo | None) -> ZoneInfo:
 
 
 def local_datetime(value: datetime | None, zone=None, fmt: str = "medium") -> str:
-    """Format a UTC datetime in an event's time zone and the UI language."""
+    """Format a UTC datetime in an event's time zone and the UI language.
+
+    ``medium`` spells the month and drops the seconds (2019年9月25日 09:00,
+    Sep 25, 2019 09:00); other values are Babel's named formats.
+    """
     if value is None:
         return ""
+    if fmt == "medium":
+        return f"{local_date(value, zone)} {local_time(value, zone, 'HH:mm')}"
     return format_datetime(value, fmt, tzinfo=_zone(zone), locale=current_locale())
 
 
