@@ -57,8 +57,9 @@ def load(app: Flask, test_config: dict | None) -> None:
 
 
 def is_production(app: Flask) -> bool:
-    env = app.config.get("HUIWU_ENV") or os.environ.get("FLASK_ENV", "")
-    return str(env).lower() == "production"
+    """Either switch says production: the stricter reading wins."""
+    names = (app.config.get("HUIWU_ENV"), os.environ.get("FLASK_ENV"))
+    return any(str(name or "").strip().lower() == "production" for name in names)
 
 
 def _defaults(app: Flask) -> dict:
@@ -122,7 +123,12 @@ def _secret_key(app: Flask) -> str:
         )
     path = Path(app.instance_path) / "secret_key"
     if path.exists():
-        return path.read_text(encoding="ascii").strip()
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"{path} holds no usable key: delete it and a new one is generated."
+            )
+        return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     # Created with owner-only permissions before anything is written.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from app import db
 from events.models import Event
@@ -15,6 +16,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--seed", default=2019, show_default=True, help="Seed for the generated people.")
 def demo_command(seed: int) -> None:
     """Load the demo events once; later runs keep the data and print the logins."""
