@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import pytest
-
 from app import db
 from events.models import Event, EventMember, EventRole, User
 from registration import demo
