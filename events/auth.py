@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -22,7 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import db, limiter
@@ -54,7 +55,9 @@ def _unauthorized():
     if wants_json():
         return jsonify(error="unauthorized", message=_("Please sign in.")), 401
     flash(_("Please sign in to see this page."), "info")
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    # Only a page can be returned to; a POST target would answer 405 after sign-in.
+    target = request.full_path.rstrip("?") if request.method in ("GET", "HEAD") else None
+    return redirect(url_for("auth.login", next=target))
 
 
 def wants_json() -> bool:
@@ -77,8 +80,13 @@ def _account_key() -> str:
     return "login:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-def _login_failed(response) -> bool:
-    return response.status_code != 302
+def _credentials_failed(response) -> bool:
+    """Only a wrong password counts towards the account lock.
+
+    Refusals by the per-address limit or a CSRF failure must not, or one
+    blocked address could keep locking other people's accounts.
+    """
+    return bool(g.get("credentials_failed"))
 
 
 def _verify(user: User | None, password: str) -> bool:
@@ -102,7 +110,7 @@ _TOO_MANY = _l("Too many sign-in attempts. Please wait a few minutes and try aga
     lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
     key_func=_account_key,
     methods=["POST"],
-    deduct_when=_login_failed,
+    deduct_when=_credentials_failed,
     error_message=_TOO_MANY,
 )
 def login():
@@ -118,6 +126,7 @@ def login():
                 )
                 return render_template("auth/login.html", form=form), 403
             return _sign_in(user, form)
+        g.credentials_failed = True
         flash(_("The email or password is not correct."), "danger")
     return render_template("auth/login.html", form=form)
 
@@ -136,10 +145,9 @@ def _sign_in(user: User, form: LoginForm):
 
 
 @bp.post("/logout")
-@login_required
 def logout():
     form = EmptyForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and current_user.is_authenticated:
         locale = session.get("locale")
         logout_user()
         session.clear()
