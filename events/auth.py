@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -30,7 +29,7 @@ from app import db, limiter
 from events.dbtypes import utcnow
 from events.forms import EmptyForm, LoginForm
 from events.models import Event, EventRole, User
-from events.services import can_organise, can_staff, find_user_by_email
+from events.services import find_user_by_email, role_in_event
 
 bp = Blueprint("auth", __name__)
 
@@ -158,20 +157,28 @@ def logout():
 
 
 def event_for_organiser(event_id: int) -> Event:
-    """Load an event the current user organises: 401 if signed out, 404, or 403."""
-    return _event_for(event_id, can_organise)
+    """Load an event the current user organises.
+
+    Signed out: off to the login page. No role in this event: 404, exactly as
+    if it did not exist, so nobody learns about other organisers' events.
+    Staff of the event asking for an organiser page: 403.
+    """
+    return _event_for(event_id, EventRole.ORGANISER)
 
 
 def event_for_staff(event_id: int) -> Event:
-    """Load an event the current user works on as staff or organiser."""
-    return _event_for(event_id, can_staff)
+    """Load an event the current user works on as staff or organiser (same rules)."""
+    return _event_for(event_id, EventRole.STAFF)
 
 
-def _event_for(event_id: int, allowed: Callable[[User, Event], bool]) -> Event:
+def _event_for(event_id: int, needed: EventRole) -> Event:
     if not current_user.is_authenticated:
         abort(current_app.login_manager.unauthorized())
     event = db.get_or_404(Event, event_id)
-    if not allowed(current_user, event):
+    role = role_in_event(current_user, event)
+    if role is None:
+        abort(404)
+    if needed is EventRole.ORGANISER and role is not EventRole.ORGANISER:
         abort(403)
     return event
 
