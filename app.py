@@ -43,7 +43,8 @@ limiter = Limiter(get_remote_address)
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides every other source."""
-    from events import auth, cli, config, dbtypes, i18n, views, web
+    from events import auth, cli, config, dbtypes, i18n, manage, navigation, programme, views, web
+    from registration import attendees, questions
     from registration import cli as registration_cli
     from registration import web as registration_web
 
@@ -69,8 +70,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_login(app, login_manager)
     web.init_app(app)
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(views.bp)
+    navigation.init_app(app)
+    for blueprint in (auth.bp, views.bp, manage.bp, programme.bp, attendees.bp, questions.bp):
+        app.register_blueprint(blueprint)
     registration_web.init_app(app)
 
     cli.register(app)

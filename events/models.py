@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -106,6 +106,12 @@ class Event(db.Model):
         cascade="all, delete-orphan",
         order_by="Category.position",
     )
+    rooms: Mapped[list[Room]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Room.position"
+    )
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="AgendaItem.starts_at"
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -168,3 +174,82 @@ class Category(db.Model):
 
     def name_for(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
+
+
+class AgendaKind(enum.StrEnum):
+    PLENARY = "plenary"
+    FORUM = "forum"
+    ROADSHOW = "roadshow"
+    MATCHMAKING = "matchmaking"
+    MEAL = "meal"
+    VISIT = "visit"
+    OTHER = "other"
+
+
+class Room(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(100))
+    capacity: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="rooms")
+
+    def name_for(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
+
+
+class AgendaItem(db.Model):
+    """One entry of the programme: a plenary, a forum, a roadshow session, a meal…"""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int | None] = mapped_column(
+        ForeignKey("room.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[AgendaKind] = mapped_column(enum_column(AgendaKind), default=AgendaKind.OTHER)
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    description_zh: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str | None] = mapped_column(Text)
+    speakers: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="agenda_items")
+    room: Mapped[Room | None] = relationship()
+
+    def title_for(self, locale: str) -> str:
+        return self.title_en if locale.startswith("en") and self.title_en else self.title_zh
+
+    def description_for(self, locale: str) -> str:
+        if locale.startswith("en") and self.description_en:
+            return self.description_en
+        return self.description_zh
+
+
+class AuditEntry(db.Model):
+    """Who did what, when: the history of an event and of the people in it.
+
+    ``subject_type``/``subject_id`` name the changed record (``registration``
+    42); ``details`` holds the before/after values worth showing. ``actor_id``
+    is empty for changes made through a manage link or by the system, and
+    ``actor_label`` then says who (``delegation leader``, ``system``).
+    """
+
+    __table_args__ = (Index("ix_audit_entry_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int | None]
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import db
@@ -93,3 +93,83 @@ class Registration(db.Model):
     event: Mapped[Event] = relationship("Event")
     category: Mapped[Category] = relationship("Category")
     delegation: Mapped[Delegation | None] = relationship(back_populates="members")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
+
+
+class QuestionKind(enum.StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    NUMBER = "number"
+    DATE = "date"
+    YES_NO = "yes_no"
+
+
+#: Which categories a question is asked of; none listed means every category.
+question_category = Table(
+    "question_category",
+    db.metadata,
+    Column("question_id", ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("category.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Question(db.Model):
+    """A custom question of an event's registration form.
+
+    ``options`` (choice questions only) is a list of
+    ``{"key": "k3", "zh": "…", "en": "…"}``; answers store the keys, so an
+    option's wording can change without touching answers. Editing the label
+    bumps ``version``; removing a question with answers only deactivates it.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind))
+    label_zh: Mapped[str] = mapped_column(String(300))
+    label_en: Mapped[str | None] = mapped_column(String(300))
+    help_zh: Mapped[str] = mapped_column(String(500), default="")
+    help_en: Mapped[str | None] = mapped_column(String(500))
+    required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship("Event")
+    categories: Mapped[list[Category]] = relationship("Category", secondary=question_category)
+
+    def label_for(self, locale: str) -> str:
+        return self.label_en if locale.startswith("en") and self.label_en else self.label_zh
+
+    def help_for(self, locale: str) -> str:
+        return self.help_en if locale.startswith("en") and self.help_en else self.help_zh
+
+    def applies_to(self, category_id: int) -> bool:
+        return not self.categories or any(c.id == category_id for c in self.categories)
+
+
+class Answer(db.Model):
+    """One registration's answer to one question, with the question as it was asked.
+
+    ``value`` is a string, number, boolean, ISO date or list of option keys by
+    question kind. ``snapshot`` keeps the wording the person saw:
+    ``{"label": {"zh", "en"}, "options": {key: {"zh", "en"}}}``.
+    """
+
+    __table_args__ = (UniqueConstraint("registration_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    value: Mapped[object] = mapped_column(JSON)
+    snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
+    question_version: Mapped[int] = mapped_column(default=1)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
