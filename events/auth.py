@@ -23,11 +23,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import db, limiter
 from events.dbtypes import utcnow
-from events.forms import EmptyForm, LoginForm
+from events.forms import EmptyForm, LoginForm, SetPasswordForm
 from events.models import Event, EventRole, User
 from events.services import find_user_by_email, role_in_event
 
@@ -195,3 +196,50 @@ def event_role_required(role: EventRole):
         return wrapped
 
     return decorator
+
+
+# --- one-time set-password links ------------------------------------------------------
+
+PASSWORD_LINK_MAX_AGE = 7 * 24 * 3600
+
+
+def _password_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="huiwu.set-password")
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, which makes every link single-use."""
+    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:16]
+
+
+def password_link(user: User) -> str:
+    """A signed link, valid for 7 days, to choose a password for ``user``."""
+    token = _password_serializer().dumps([user.id, _password_fingerprint(user)])
+    return url_for("auth.set_password", token=token, _external=True)
+
+
+def _user_for_token(token: str) -> User | None:
+    try:
+        user_id, fingerprint = _password_serializer().loads(token, max_age=PASSWORD_LINK_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or _password_fingerprint(user) != fingerprint:
+        return None
+    return user
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def set_password(token: str):
+    g.no_store = True
+    user = _user_for_token(token)
+    if user is None:
+        return render_template("auth/set_password_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        db.session.commit()
+        flash(_("Your password is set. Please sign in."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user)

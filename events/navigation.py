@@ -41,5 +41,17 @@ def manage_tabs(event) -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
-    add_manage_tab(app, Tab("events.overview", _l("Overview"), 0))
+    for tab in (
+        Tab("events.overview", _l("Overview"), 0),
+        Tab("manage.edit", _l("Settings"), 10),
+        Tab("manage.categories", _l("Categories"), 20, ("manage.edit_category",)),
+        Tab(
+            "programme.agenda",
+            _l("Programme"),
+            40,
+            ("programme.edit_item", "programme.rooms", "programme.edit_room"),
+        ),
+        Tab("manage.team", _l("Team"), 70),
+    ):
+        add_manage_tab(app, tab)
     app.jinja_env.globals["manage_tabs"] = manage_tabs

@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from registration import figures
-from registration.models import RegistrationStatus
+from events.navigation import Tab, add_manage_tab
+from events.setup import register_clone_hook
+from registration import figures, questionnaire
+from registration.models import QuestionKind, RegistrationStatus
+from registration.question_forms import QUESTION_KINDS
 
 REGISTRATION_STATUSES = {
     RegistrationStatus.PENDING: _l("Pending"),
@@ -21,6 +24,15 @@ def status_label(status) -> str:
     return str(REGISTRATION_STATUSES[RegistrationStatus(status)])
 
 
+def question_kind_label(kind) -> str:
+    return str(QUESTION_KINDS[QuestionKind(kind)])
+
+
 def init_app(app: Flask) -> None:
     figures.register(app)
+    register_clone_hook(app, questionnaire.copy_questions)
+    app.jinja_env.globals["question_kind_label"] = question_kind_label
+    add_manage_tab(app, Tab("questions.index", _l("Questions"), 30, ("questions.edit",)))
+    add_manage_tab(app, Tab("attendees.index", _l("Attendees"), 50, ("attendees.detail",)))
+    add_manage_tab(app, Tab("attendees.export", _l("Export"), 60))
     app.jinja_env.globals["status_label"] = status_label
