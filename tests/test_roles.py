@@ -133,7 +133,7 @@ def test_staff_only_dashboard_has_no_manage_link_at_all(client, login_as, team):
     page = client.get("/dashboard").get_data(as_text=True)
     assert f'data-event="{team.event.slug}"' in page
     assert ">管理</a>" not in page
-    assert "/manage/" not in page
+    assert f"/manage/{team.event.id}/" not in page
 
 
 def test_admin_dashboard_lists_every_event_as_organiser(client, login_as, team):
