@@ -11,21 +11,23 @@ from events.models import Event, EventMember, EventRole, EventStatus, User
 
 FIGURES_KEY = "huiwu.event_figures"
 
-#: A figures provider takes event ids and returns ``{event_id: {name: value}}``.
-#: Features that know about people (registration, check-in) register one, so
-#: that the events core can show their numbers without importing them.
-FiguresProvider = Callable[[list[int]], dict[int, dict]]
+#: A figures provider takes event ids and a ``detailed`` flag and returns
+#: ``{event_id: {name: value}}``. Features that know about people
+#: (registration, check-in) register one, so that the events core can show
+#: their numbers without importing them. ``detailed`` asks for the costlier
+#: breakdowns of one event's overview page.
+FiguresProvider = Callable[..., dict[int, dict]]
 
 
 def register_figures_provider(app: Flask, provider: FiguresProvider) -> None:
     app.extensions.setdefault(FIGURES_KEY, []).append(provider)
 
 
-def event_figures(event_ids: Iterable[int]) -> dict[int, dict]:
+def event_figures(event_ids: Iterable[int], *, detailed: bool = False) -> dict[int, dict]:
     ids = list(event_ids)
     merged: dict[int, dict] = {event_id: {} for event_id in ids}
     for provider in current_app.extensions.get(FIGURES_KEY, []):
-        for event_id, figures in provider(ids).items():
+        for event_id, figures in provider(ids, detailed=detailed).items():
             merged.setdefault(event_id, {}).update(figures)
     return merged
 

@@ -46,7 +46,7 @@ def dashboard():
 @bp.get("/manage/<int:event_id>/")
 @event_role_required(EventRole.ORGANISER)
 def overview(event: Event):
-    figures = event_figures([event.id])[event.id]
+    figures = event_figures([event.id], detailed=True)[event.id]
     return render_template("events/overview.html", event=event, figures=figures)
 
 

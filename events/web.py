@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import db
-from events import i18n, labels
+from events import charts, i18n, labels
 from events.auth import wants_json
 
 #: No inline scripts or styles anywhere: every script is a file under /static.
@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         html_lang=i18n.html_lang,
         current_locale=i18n.current_locale,
         supported_locales=i18n.SUPPORTED_LOCALES,
+        daily_bars=charts.daily_bars,
         **labels.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters.update(
