@@ -19,6 +19,7 @@ from events.forms import (
     TeamMemberForm,
 )
 from events.models import Category, Event, EventMember, EventRole
+from events.services import can_create_events
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -35,6 +36,8 @@ def _show_error(form, error: setup.SetupError) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
+    if not can_create_events(current_user):
+        abort(403)
     form = NewEventForm()
     if form.validate_on_submit():
         try:

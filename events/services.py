@@ -52,6 +52,20 @@ def can_staff(user: User, event: Event) -> bool:
     return role_in_event(user, event) in (EventRole.ORGANISER, EventRole.STAFF)
 
 
+def can_create_events(user: User) -> bool:
+    """Site admins and anyone who organises an event; check-in staff only scan."""
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    return (
+        db.session.execute(
+            db.select(EventMember.id).filter_by(user_id=user.id, role=EventRole.ORGANISER).limit(1)
+        ).first()
+        is not None
+    )
+
+
 def events_for_user(user: User) -> list[tuple[Event, EventRole]]:
     """Every event the user works on, newest first, with their role in it."""
     if user.is_admin:

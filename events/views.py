@@ -13,7 +13,13 @@ from app import db
 from events.auth import event_role_required, is_safe_next
 from events.forms import LanguageForm
 from events.models import Event, EventRole, EventStatus
-from events.services import can_organise, event_figures, events_for_user, public_events
+from events.services import (
+    can_create_events,
+    can_organise,
+    event_figures,
+    events_for_user,
+    public_events,
+)
 
 bp = Blueprint("events", __name__)
 
@@ -40,7 +46,12 @@ def show(slug: str):
 def dashboard():
     rows = events_for_user(current_user)
     figures = event_figures(event.id for event, _role in rows)
-    return render_template("events/dashboard.html", rows=rows, figures=figures)
+    return render_template(
+        "events/dashboard.html",
+        rows=rows,
+        figures=figures,
+        may_create=can_create_events(current_user),
+    )
 
 
 @bp.get("/manage/<int:event_id>/")
