@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 
 from app import db
 from events import audit
 from events.dbtypes import utcnow
 from events.models import (
-    AgendaItem,
     Category,
     Event,
     EventMember,
@@ -190,23 +190,18 @@ def clone_event(
         raise SetupError(_l("This web address is already used by another event."), "slug")
     old_start = source.starts_at.astimezone(source.zone)
     shift = timedelta(days=(starts_on - old_start.date()).days)
-    clone = Event(status=EventStatus.DRAFT, title_zh=title_zh, title_en=title_en, slug=slug)
-    for name in (
-        "kind",
-        "description_zh",
-        "description_en",
-        "venue_zh",
-        "venue_en",
-        "city",
-        "timezone",
-        "capacity",
-        "requires_approval",
-    ):
-        setattr(clone, name, getattr(source, name))
-    for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
-        value = getattr(source, name)
-        setattr(clone, name, _shift(value, shift, source.zone))
-    db.session.add(clone)
+    clone = copy_row(
+        source,
+        status=EventStatus.DRAFT,
+        title_zh=title_zh,
+        title_en=title_en,
+        slug=slug,
+        created_at=utcnow(),
+        **{
+            name: _shift(getattr(source, name), shift, source.zone)
+            for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+        },
+    )
     categories = _copy_categories(source, clone)
     rooms = _copy_rooms(source, clone)
     _copy_agenda(source, clone, rooms, shift)
@@ -228,52 +223,40 @@ def _shift(value: datetime | None, shift: timedelta, zone: ZoneInfo) -> datetime
     return (value.astimezone(zone) + shift).replace(tzinfo=zone)
 
 
+def copy_row(row, **overrides):
+    """A new object of the same model with the same column values, added to the session.
+
+    Keys (``id``, ``event_id`` and the like) are left out unless overridden,
+    so columns added to a model later are cloned without touching this code.
+    """
+    mapper = sa_inspect(row).mapper
+    values = {
+        attribute.key: getattr(row, attribute.key)
+        for attribute in mapper.column_attrs
+        if not any(column.primary_key or column.foreign_keys for column in attribute.columns)
+    }
+    values.update(overrides)
+    copy = mapper.class_(**values)
+    db.session.add(copy)
+    return copy
+
+
 def _copy_categories(source: Event, clone: Event) -> dict[int, Category]:
-    mapping = {}
-    for category in source.categories:
-        copy = Category(
-            code=category.code,
-            name_zh=category.name_zh,
-            name_en=category.name_en,
-            color=category.color,
-            quota=category.quota,
-            needs_approval=category.needs_approval,
-            is_public=category.is_public,
-            position=category.position,
-        )
-        clone.categories.append(copy)
-        mapping[category.id] = copy
-    return mapping
+    return {category.id: copy_row(category, event=clone) for category in source.categories}
 
 
 def _copy_rooms(source: Event, clone: Event) -> dict[int, Room]:
-    mapping = {}
-    for room in source.rooms:
-        copy = Room(
-            name_zh=room.name_zh,
-            name_en=room.name_en,
-            capacity=room.capacity,
-            position=room.position,
-        )
-        clone.rooms.append(copy)
-        mapping[room.id] = copy
-    return mapping
+    return {room.id: copy_row(room, event=clone) for room in source.rooms}
 
 
 def _copy_agenda(source: Event, clone: Event, rooms: dict[int, Room], shift: timedelta) -> None:
     for item in source.agenda_items:
-        clone.agenda_items.append(
-            AgendaItem(
-                kind=item.kind,
-                title_zh=item.title_zh,
-                title_en=item.title_en,
-                description_zh=item.description_zh,
-                description_en=item.description_en,
-                speakers=item.speakers,
-                room=rooms.get(item.room_id),
-                starts_at=_shift(item.starts_at, shift, source.zone),
-                ends_at=_shift(item.ends_at, shift, source.zone),
-            )
+        copy_row(
+            item,
+            event=clone,
+            room=rooms.get(item.room_id),
+            starts_at=_shift(item.starts_at, shift, source.zone),
+            ends_at=_shift(item.ends_at, shift, source.zone),
         )
 
 

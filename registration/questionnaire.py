@@ -9,7 +9,9 @@ from sqlalchemy import func
 
 from app import db
 from events import audit
+from events.dbtypes import utcnow
 from events.models import Category, Event, User
+from events.setup import copy_row
 from registration.models import Answer, Question, QuestionKind
 
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
@@ -146,17 +148,11 @@ def copy_questions(
 ) -> None:
     """Clone hook: the new edition asks the same active questions."""
     for question in event_questions(source):
-        db.session.add(
-            Question(
-                event=clone,
-                kind=question.kind,
-                label_zh=question.label_zh,
-                label_en=question.label_en,
-                help_zh=question.help_zh,
-                help_en=question.help_en,
-                required=question.required,
-                position=question.position,
-                options=[dict(option) for option in question.options],
-                categories=[categories[c.id] for c in question.categories if c.id in categories],
-            )
+        copy_row(
+            question,
+            event=clone,
+            version=1,
+            created_at=utcnow(),
+            options=[dict(option) for option in question.options],
+            categories=[categories[c.id] for c in question.categories if c.id in categories],
         )
