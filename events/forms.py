@@ -32,7 +32,6 @@ from wtforms.validators import (
 
 from events.i18n import SUPPORTED_LOCALES
 
-
 #: What a browser's datetime-local input sends and expects back (first format).
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 

@@ -16,7 +16,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app import db
-from events.models import Category, Event, EventKind, EventRole, EventStatus, User
+from events.models import (
+    AgendaItem,
+    AgendaKind,
+    Category,
+    Event,
+    EventKind,
+    EventRole,
+    EventStatus,
+    Room,
+    User,
+)
 from events.services import add_member, create_user, find_user_by_email
 from registration.models import (
     Delegation,
@@ -355,6 +365,7 @@ def _conference(rng: random.Random) -> Event:
                 status=rng.choice(statuses),
                 when=_spread(rng, *window),
             )
+    _conference_programme(event)
     return event
 
 
@@ -418,6 +429,7 @@ def _import_expo(rng: random.Random) -> Event:
                 ),
                 when=_spread(rng, *window),
             )
+    _expo_programme(event)
     return event
 
 
@@ -461,4 +473,317 @@ def _israel_roadshow(rng: random.Random) -> Event:
                 status=RegistrationStatus.CONFIRMED,
                 when=_spread(rng, *window),
             )
+    _roadshow_programme(event)
     return event
+
+
+# Programme ---------------------------------------------------------------------
+# Speakers are roles, never names: the demo shows no real person.
+
+
+def _rooms(event: Event, specs) -> dict[str, Room]:
+    """Rooms from ``(key, name_zh, name_en, capacity)``, in the order given."""
+    rooms = {}
+    for position, (key, zh, en, capacity) in enumerate(specs, start=1):
+        rooms[key] = Room(event=event, name_zh=zh, name_en=en, capacity=capacity, position=position)
+    db.session.add_all(rooms.values())
+    return rooms
+
+
+def _agenda(event: Event, rooms: dict[str, Room], day: tuple[int, int, int], specs) -> None:
+    """One day's items, each ``(start, end, kind, room key, title_zh, title_en)``.
+
+    Optionally followed by speakers, description_zh and description_en. Times
+    are ``"HH:MM"`` on the venue's clock (Asia/Shanghai).
+    """
+    for start, end, kind, room, zh, en, *more in specs:
+        speakers, about_zh, about_en = (*more, "", "", "")[:3]
+        db.session.add(
+            AgendaItem(
+                event=event,
+                room=rooms.get(room),
+                kind=kind,
+                title_zh=zh,
+                title_en=en,
+                speakers=speakers,
+                description_zh=about_zh,
+                description_en=about_en or None,
+                starts_at=local(*day, *map(int, start.split(":"))),
+                ends_at=local(*day, *map(int, end.split(":"))),
+            )
+        )
+
+
+def _conference_programme(event: Event) -> None:
+    """Two days at the Shandong International Convention and Exhibition Center."""
+    rooms = _rooms(
+        event,
+        [
+            ("hall", "主会场", "Main Hall", 1200),
+            ("room1", "一号会议室", "Meeting Room 1", 300),
+            ("room2", "二号会议室", "Meeting Room 2", 200),
+            ("room3", "三号会议室", "Meeting Room 3", 150),
+            ("roadshow", "项目推介厅", "Project Roadshow Hall", 400),
+            ("matchmaking", "洽谈区", "Matchmaking Area", 240),
+            ("banquet", "宴会厅", "Banquet Hall", 800),
+        ],
+    )
+    forum_speakers = "行业主管部门负责人、专家学者、重点企业代表"
+    _agenda(
+        event,
+        rooms,
+        (2019, 9, 25),
+        [
+            (
+                "09:00",
+                "09:30",
+                AgendaKind.OTHER,
+                None,
+                "报到入场",
+                "Registration and arrival",
+                "",
+                "凭电子参会证在序厅签到，领取会议资料。",
+                "Check in at the foyer with your e-badge and collect the conference kit.",
+            ),
+            (
+                "09:30",
+                "11:30",
+                AgendaKind.PLENARY,
+                "hall",
+                "开幕式暨主旨演讲",
+                "Opening ceremony and keynote speeches",
+                "省领导、省工商联领导、知名企业家代表",
+                "大会开幕，发布山东省重点产业招商政策，知名儒商作主旨演讲。",
+                "The conference opens; the province presents its investment policies for "
+                "priority industries, followed by keynotes from renowned entrepreneurs.",
+            ),
+            ("12:00", "13:30", AgendaKind.MEAL, "banquet", "自助午餐", "Buffet lunch"),
+            (
+                "14:00",
+                "17:00",
+                AgendaKind.FORUM,
+                "room1",
+                "新一代信息技术产业论坛",
+                "Next-generation Information Technology Forum",
+                forum_speakers,
+                "聚焦工业互联网、大数据与人工智能的融合应用。",
+                "Industrial internet, big data and AI in manufacturing and services.",
+            ),
+            (
+                "14:00",
+                "17:00",
+                AgendaKind.FORUM,
+                "room2",
+                "高端装备产业论坛",
+                "High-end Equipment Manufacturing Forum",
+                forum_speakers,
+                "智能制造、轨道交通装备与高档数控机床产业合作。",
+                "Smart manufacturing, rail transit equipment and CNC machine tools.",
+            ),
+            (
+                "14:00",
+                "17:00",
+                AgendaKind.FORUM,
+                "room3",
+                "现代海洋产业论坛",
+                "Modern Marine Industry Forum",
+                forum_speakers,
+                "海洋装备、海洋生物医药与港航物流合作机遇。",
+                "Marine equipment, marine biomedicine, ports and shipping.",
+            ),
+            (
+                "14:00",
+                "17:30",
+                AgendaKind.ROADSHOW,
+                "roadshow",
+                "重点项目推介会",
+                "Major projects roadshow",
+                "各市招商部门负责人、项目单位代表",
+                "16市重点招商项目集中路演，每个项目推介8分钟、答疑4分钟。",
+                "Major investment projects of the 16 cities pitch: 8 minutes each, "
+                "then 4 minutes of questions.",
+            ),
+            (
+                "18:00",
+                "20:00",
+                AgendaKind.MEAL,
+                "banquet",
+                "欢迎晚宴",
+                "Welcome dinner",
+                "",
+                "凭嘉宾、代表参会证入场。",
+                "For guests of honour and delegates, on presentation of the badge.",
+            ),
+        ],
+    )
+    _agenda(
+        event,
+        rooms,
+        (2019, 9, 26),
+        [
+            (
+                "09:00",
+                "11:30",
+                AgendaKind.FORUM,
+                "room1",
+                "医养健康产业论坛",
+                "Health and Elderly Care Industry Forum",
+                forum_speakers,
+                "医养结合、生物医药与健康服务业投资合作。",
+                "Integrated medical and elderly care, biomedicine and health services.",
+            ),
+            (
+                "09:00",
+                "11:30",
+                AgendaKind.FORUM,
+                "room2",
+                "新能源新材料产业论坛",
+                "New Energy and New Materials Forum",
+                forum_speakers,
+            ),
+            (
+                "09:00",
+                "11:30",
+                AgendaKind.MATCHMAKING,
+                "matchmaking",
+                "洽谈对接（上午场）",
+                "Matchmaking session (morning)",
+                "投资商、项目方代表",
+                "按预约时段一对一洽谈，每场20分钟。",
+                "One-to-one meetings by appointment, 20 minutes each.",
+            ),
+            ("11:45", "13:15", AgendaKind.MEAL, "banquet", "午餐", "Lunch"),
+            (
+                "13:30",
+                "17:30",
+                AgendaKind.VISIT,
+                None,
+                "企业考察",
+                "Enterprise visits",
+                "各市工商联负责同志陪同",
+                "分三条线路赴济南高新区重点企业参观考察，13:15在会展中心北门统一乘车。",
+                "Three routes to leading companies in the Jinan High-tech Zone; "
+                "coaches leave the north gate at 13:15.",
+            ),
+            (
+                "14:00",
+                "17:00",
+                AgendaKind.MATCHMAKING,
+                "matchmaking",
+                "洽谈对接（下午场）",
+                "Matchmaking session (afternoon)",
+                "投资商、项目方代表",
+            ),
+            (
+                "17:00",
+                "18:00",
+                AgendaKind.PLENARY,
+                "hall",
+                "重点项目集中签约仪式",
+                "Signing ceremony for major projects",
+                "省工商联领导、签约企业代表",
+            ),
+        ],
+    )
+
+
+def _roadshow_programme(event: Event) -> None:
+    rooms = _rooms(
+        event,
+        [
+            ("hall", "多功能厅", "Function Hall", 200),
+            ("meeting", "洽谈室", "Meeting Rooms", 60),
+        ],
+    )
+    _agenda(
+        event,
+        rooms,
+        (2019, 6, 20),
+        [
+            ("09:00", "09:30", AgendaKind.OTHER, None, "签到", "Registration"),
+            (
+                "09:30",
+                "10:00",
+                AgendaKind.PLENARY,
+                "hall",
+                "开幕致辞",
+                "Opening remarks",
+                "省工商联领导、以色列合作机构代表",
+            ),
+            (
+                "10:00",
+                "12:00",
+                AgendaKind.ROADSHOW,
+                "hall",
+                "以色列科技项目推介",
+                "Israeli technology projects pitch",
+                "以色列项目方代表",
+                "医疗器械、节水农业、网络安全等领域12个项目。",
+                "Twelve projects in medical devices, water-saving agriculture and cybersecurity.",
+            ),
+            ("12:00", "13:30", AgendaKind.MEAL, None, "工作午餐", "Working lunch"),
+            (
+                "13:30",
+                "17:00",
+                AgendaKind.MATCHMAKING,
+                "meeting",
+                "一对一洽谈",
+                "One-to-one matchmaking",
+                "投资商、项目方代表",
+            ),
+        ],
+    )
+
+
+def _expo_programme(event: Event) -> None:
+    rooms = _rooms(event, [("meeting", "山东交易团洽谈室", "Shandong delegation meeting room", 80)])
+    _agenda(
+        event,
+        rooms,
+        (2019, 11, 5),
+        [
+            (
+                "13:00",
+                "17:00",
+                AgendaKind.VISIT,
+                None,
+                "参观展区",
+                "Visit to the exhibition halls",
+                "",
+                "各分团按采购意向分组参观。",
+                "City groups visit the halls that match their purchasing plans.",
+            )
+        ],
+    )
+    _agenda(
+        event,
+        rooms,
+        (2019, 11, 6),
+        [
+            (
+                "09:30",
+                "11:30",
+                AgendaKind.MATCHMAKING,
+                "meeting",
+                "采购对接会",
+                "Purchasing matchmaking",
+                "参展商、采购商代表",
+            )
+        ],
+    )
+    _agenda(
+        event,
+        rooms,
+        (2019, 11, 7),
+        [
+            (
+                "14:00",
+                "15:30",
+                AgendaKind.PLENARY,
+                "meeting",
+                "山东交易团集中签约仪式",
+                "Shandong delegation signing ceremony",
+                "交易团负责同志、签约企业代表",
+            )
+        ],
+    )
