@@ -39,8 +39,17 @@ from registration.models import (
 DEMO_PASSWORD = "huiwu-demo-2019"  # noqa: S105 -- public demo data, printed by `flask demo`
 DEMO_ACCOUNTS = (
     ("admin@huiwu.example", "site admin / 系统管理员"),
-    ("organiser@huiwu.example", "organiser of every demo event / 组织者"),
+    ("organiser@huiwu.example", "owner of every demo event / 组织者"),
+    ("co-organiser@huiwu.example", "co-organiser, 2019 儒商大会 / 协办组织者"),
     ("staff@huiwu.example", "check-in staff, 2019 儒商大会 / 签到工作人员"),
+    ("gate2@huiwu.example", "check-in staff, 2019 儒商大会 and 进博会 / 签到工作人员"),
+)
+#: Who works on which demo event (by slug), besides the owner of them all.
+DEMO_TEAM = (
+    ("co-organiser@huiwu.example", "rushang-2019", EventRole.ORGANISER),
+    ("staff@huiwu.example", "rushang-2019", EventRole.STAFF),
+    ("gate2@huiwu.example", "rushang-2019", EventRole.STAFF),
+    ("gate2@huiwu.example", "ciie-2019-shandong", EventRole.STAFF),
 )
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -197,7 +206,9 @@ def load(seed: int = 2019) -> dict[str, int]:
     events = [_conference(rng), _import_expo(rng), _israel_roadshow(rng)]
     for event in events:
         add_member(event, accounts["organiser@huiwu.example"], EventRole.ORGANISER, owner=True)
-    add_member(events[0], accounts["staff@huiwu.example"], EventRole.STAFF)
+    by_slug = {event.slug: event for event in events}
+    for email, slug, role in DEMO_TEAM:
+        add_member(by_slug[slug], accounts[email], role)
     db.session.flush()
     return {
         "events": len(events),
@@ -210,7 +221,9 @@ def _accounts() -> dict[str, User]:
     names = {
         "admin@huiwu.example": ("系统管理员", True),
         "organiser@huiwu.example": ("省工商联会务组", False),
+        "co-organiser@huiwu.example": ("济南市工商联 会务处", False),
         "staff@huiwu.example": ("签到组 孙志强", False),
+        "gate2@huiwu.example": ("签到组 刘晓燕", False),
     }
     accounts = {}
     for email, (display_name, admin) in names.items():

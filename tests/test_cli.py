@@ -211,7 +211,7 @@ def test_demo_loads_three_events_the_conference_and_its_six_chambers(app, runner
         assert all(26 <= members <= 32 for _name, members in delegates_per_chamber)
 
 
-def test_demo_creates_the_three_accounts_with_their_roles(app, runner):
+def test_demo_creates_the_accounts_with_their_roles(app, runner):
     run_demo(app, runner)
     with app.app_context():
         emails = [email for email, _role in demo.DEMO_ACCOUNTS]
@@ -235,7 +235,9 @@ def test_demo_creates_the_three_accounts_with_their_roles(app, runner):
         )
         assert roles == {
             ("organiser@huiwu.example", EventRole.ORGANISER, True): 3,
+            ("co-organiser@huiwu.example", EventRole.ORGANISER, False): 1,
             ("staff@huiwu.example", EventRole.STAFF, False): 1,
+            ("gate2@huiwu.example", EventRole.STAFF, False): 2,
         }
 
 
@@ -269,3 +271,17 @@ def test_demo_mobiles_are_unique_per_event_and_emails_use_reserved_domains(app, 
     emails = [email for _, _, email in everyone if email is not None]
     assert emails, "the demo should give some people an email address"
     assert all(email.endswith(("@example.com", "@example.org")) for email in emails), emails
+
+
+def test_demo_conference_has_rooms_and_a_two_day_agenda(app, runner):
+    run_demo(app, runner)
+    with app.app_context():
+        conference = db.session.execute(
+            db.select(Event).where(Event.slug == "rushang-2019")
+        ).scalar_one()
+        days = {
+            item.starts_at.astimezone(conference.zone).date() for item in conference.agenda_items
+        }
+        assert len(conference.rooms) >= 3
+        assert len(days) == 2
+        assert all(item.title_en for item in conference.agenda_items)
