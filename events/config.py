@@ -62,6 +62,11 @@ def is_production(app: Flask) -> bool:
     return any(str(name or "").strip().lower() == "production" for name in names)
 
 
+def is_production_env() -> bool:
+    names = (os.environ.get("HUIWU_ENV"), os.environ.get("FLASK_ENV"))
+    return any(str(name or "").strip().lower() == "production" for name in names)
+
+
 def _defaults(app: Flask) -> dict:
     database = Path(app.instance_path) / "huiwu.db"
     lifetime = timedelta(hours=12)
@@ -86,6 +91,16 @@ def _defaults(app: Flask) -> dict:
         "LOGIN_RATE_LIMIT": "10 per minute;60 per hour",
         "LOGIN_ACCOUNT_RATE_LIMIT": "8 per 15 minutes",
         "PROXY_COUNT": 0,
+        # Outgoing mail: "console" prints messages (development), "smtp" sends them.
+        "MAIL_BACKEND": "smtp" if is_production_env() else "console",
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,  # STARTTLS on a plain connection
+        "MAIL_USE_SSL": False,  # TLS from the first byte (port 465)
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_TIMEOUT": 10,
+        "MAIL_DEFAULT_SENDER": "会务 Huiwu <noreply@huiwu.localhost>",
     }
 
 

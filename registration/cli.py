@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from app import db
 from events.models import Event
-from registration import demo
+from registration import demo, mail
+from registration.models import EmailOutbox, MailStatus
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
+    app.cli.add_command(outbox)
+
+
+outbox = AppGroup("outbox", help="The queue of outgoing email.")
+
+
+@outbox.command("send")
+@click.option("--all", "everything", is_flag=True, help="Also messages whose retry is not due.")
+def outbox_send(everything: bool) -> None:
+    """Send pending messages (run from cron every minute in production)."""
+    counts = mail.send_pending(ignore_schedule=everything)
+    click.echo(f"Sent {counts['sent']}, failed {counts['failed']}.")
+
+
+@outbox.command("status")
+def outbox_status() -> None:
+    """Count messages by status."""
+    rows = db.session.execute(
+        db.select(EmailOutbox.status, db.func.count()).group_by(EmailOutbox.status)
+    )
+    counts = {status.value: count for status, count in rows}
+    click.echo(", ".join(f"{s.value}: {counts.get(s.value, 0)}" for s in MailStatus))
 
 
 @click.command("demo")

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from events.navigation import Tab, add_manage_tab
 from events.setup import register_clone_hook
-from registration import figures, questionnaire
+from registration import figures, mail, questionnaire
 from registration.models import QuestionKind, RegistrationStatus
 from registration.question_forms import QUESTION_KINDS
 
@@ -30,6 +30,7 @@ def question_kind_label(kind) -> str:
 
 def init_app(app: Flask) -> None:
     figures.register(app)
+    mail.init_app(app)
     register_clone_hook(app, questionnaire.copy_questions)
     app.jinja_env.globals["question_kind_label"] = question_kind_label
     add_manage_tab(app, Tab("questions.index", _l("Questions"), 30, ("questions.edit",)))

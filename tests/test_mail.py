@@ -1,0 +1,115 @@
+"""The outbox: messages written with their cause, sent over real SMTP, retried."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app import db
+from events.models import Event
+from registration import mail
+from registration.models import EmailOutbox, MailStatus, Registration
+from tests.pgserver import free_port
+
+
+def queue_confirmation(app, event, registration, locale="zh_Hans_CN"):
+    with app.test_request_context("/"):
+        stored = db.session.get(Registration, registration.id)
+        mail.queue(
+            "confirmation",
+            "wangli@example.com",
+            locale=locale,
+            event=db.session.get(Event, event.id),
+            registration=stored,
+            attachments=[("badge.png", "image/png", b"\x89PNG fake")],
+        )
+        db.session.commit()
+
+
+def outbox(app):
+    with app.app_context():
+        return list(db.session.execute(db.select(EmailOutbox)).scalars())
+
+
+def test_a_queued_message_is_sent_over_smtp_in_the_recipients_language(
+    app, make_event, make_registration, smtp_server, runner
+):
+    event = make_event(title_zh="2030儒商大会")
+    registration = make_registration(event, name="王立")
+    queue_confirmation(app, event, registration)
+    assert [m.status for m in outbox(app)] == [MailStatus.PENDING]
+    result = runner.invoke(args=["outbox", "send"])
+    assert "Sent 1, failed 0." in result.output
+    (received,) = smtp_server.messages
+    message = received["message"]
+    assert received["to"] == ["wangli@example.com"]
+    assert message["Subject"] == "您的2030儒商大会报名已确认"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "王立" in text and "2030年9月25日 09:00" in text
+    assert "<h1" in message.get_body(preferencelist=("html",)).get_content()
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == "badge.png"
+    assert attachment.get_content() == b"\x89PNG fake"
+    assert [m.status for m in outbox(app)] == [MailStatus.SENT]
+
+
+def test_english_registrants_get_english_mail(
+    app, make_event, make_registration, smtp_server, runner
+):
+    event = make_event(title_en="Test Conference")
+    queue_confirmation(app, event, make_registration(event), locale="en")
+    runner.invoke(args=["outbox", "send"])
+    assert smtp_server.messages[0]["message"]["Subject"] == (
+        "Your registration for Test Conference is confirmed"
+    )
+
+
+def test_a_failed_send_stays_pending_and_is_retried_later(
+    app, make_event, make_registration, smtp_server, runner
+):
+    event = make_event()
+    queue_confirmation(app, event, make_registration(event))
+    working_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there
+    result = runner.invoke(args=["outbox", "send"])
+    assert "Sent 0, failed 1." in result.output
+    (message,) = outbox(app)
+    assert (message.status, message.attempts) == (MailStatus.PENDING, 1)
+    assert message.last_error.startswith("ConnectionRefusedError")
+    assert message.next_attempt_at > datetime.now(UTC)
+    assert smtp_server.messages == []
+
+    app.config["MAIL_PORT"] = working_port
+    assert "Sent 0, failed 0." in runner.invoke(args=["outbox", "send"]).output  # not due yet
+    assert "Sent 1, failed 0." in runner.invoke(args=["outbox", "send", "--all"]).output
+    assert len(smtp_server.messages) == 1
+    assert outbox(app)[0].status is MailStatus.SENT
+
+
+def test_a_message_is_given_up_after_the_last_retry(app, make_event, make_registration, runner):
+    event = make_event()
+    queue_confirmation(app, event, make_registration(event))
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    try:
+        for _attempt in range(len(mail.RETRY_DELAYS) + 1):
+            runner.invoke(args=["outbox", "send", "--all"])
+    finally:
+        app.config.update(MAIL_BACKEND="console")
+    (message,) = outbox(app)
+    assert message.status is MailStatus.FAILED
+    assert message.attempts == len(mail.RETRY_DELAYS) + 1
+    assert "failed: 1" in runner.invoke(args=["outbox", "status"]).output
+
+
+def test_a_rolled_back_change_leaves_no_message(app, make_event, make_registration):
+    event = make_event()
+    registration = make_registration(event)
+    with app.test_request_context("/"):
+        mail.queue(
+            "confirmation",
+            "x@example.com",
+            locale="zh_Hans_CN",
+            event=db.session.get(Event, event.id),
+            registration=db.session.get(Registration, registration.id),
+        )
+        db.session.rollback()
+    assert outbox(app) == []
