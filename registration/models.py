@@ -70,6 +70,7 @@ class Registration(db.Model):
     __table_args__ = (
         Index("ix_registration_event_status", "event_id", "status"),
         Index("ix_registration_event_mobile", "event_id", "mobile"),
+        Index("ix_registration_event_created", "event_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +88,10 @@ class Registration(db.Model):
     position: Mapped[str] = mapped_column(String(100), default="")
     mobile: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: The language the person signed up in: their messages are written in it.
+    locale: Mapped[str] = mapped_column(
+        String(16), default="zh_Hans_CN", server_default="zh_Hans_CN"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -113,3 +113,45 @@ def test_a_rolled_back_change_leaves_no_message(app, make_event, make_registrati
         )
         db.session.rollback()
     assert outbox(app) == []
+
+
+def test_organisers_resend_confirmations_in_each_persons_language(
+    app, client, make_user, make_event, make_registration, login_as, smtp_server
+):
+    from tests.conftest import csrf_token
+
+    organiser = make_user()
+    event = make_event(organiser=organiser, title_en="Test Conference")
+    chinese = make_registration(
+        event, name="王立", email="wangli@example.com", mobile="+8613900000001"
+    )
+    english = make_registration(
+        event,
+        name="David Cohen",
+        email="david@example.com",
+        mobile="+972541234567",
+        locale="en",
+        status="waitlisted",
+    )
+    mobile_only = make_registration(event, name="张伟", mobile="+8613900000003")
+    login_as(organiser)
+    base = f"/manage/{event.id}/attendees"
+    response = client.post(
+        f"{base}/bulk",
+        follow_redirects=True,
+        data={
+            "ids": [str(r.id) for r in (chinese, english, mobile_only)],
+            "action": "resend",
+            "csrf_token": csrf_token(client, base),
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert "已为 2 条报名重新发送确认邮件。" in page
+    assert "张伟（无电子邮箱）" in page
+    subjects = sorted(m["message"]["Subject"] for m in smtp_server.messages)
+    assert subjects == [
+        "You are on the waiting list for Test Conference",
+        "您的测试大会1报名已确认",
+    ]
+    detail = client.get(f"{base}/{chinese.id}").get_data(as_text=True)
+    assert "已重新发送确认邮件" in detail

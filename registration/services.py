@@ -1,0 +1,256 @@
+"""Organiser-side rules for changing registrations.
+
+The functions take model objects and the acting user, check the rule, change
+the row, flush, and write one audit entry. When a rule refuses a row they
+raise a :class:`CannotChange` subclass whose ``reason`` is a short lazy
+string for the organiser ("already cancelled"), and leave the row untouched,
+so a bulk action can carry on with the others. The caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+
+from app import db
+from events import audit
+from events.models import Category, Event, User
+from registration import mail
+from registration.figures import HOLDING_STATUSES
+from registration.models import Registration
+from registration.models import RegistrationStatus as Status
+
+# --- changing registrations -------------------------------------------------------
+
+
+class CannotChange(Exception):
+    """A rule refused to change one registration; ``reason`` says why, briefly."""
+
+    def __init__(self, reason):
+        super().__init__(reason)  # lazy: translated when shown, in the reader's language
+        self.reason = reason
+
+
+_ALREADY = {
+    Status.PENDING: _l("still pending"),
+    Status.CONFIRMED: _l("already confirmed"),
+    Status.WAITLISTED: _l("on the waiting list"),
+    Status.CANCELLED: _l("already cancelled"),
+    Status.REJECTED: _l("already rejected"),
+}
+
+
+class TransitionNotAllowed(CannotChange):
+    """The registration's current status does not allow this change."""
+
+    def __init__(self, status: Status):
+        super().__init__(_ALREADY[status])
+        self.status = status
+
+
+class QuotaFull(CannotChange):
+    """Taking the place would exceed the category's quota or the event's capacity."""
+
+
+class WrongCategory(CannotChange):
+    """The target category belongs to another event, or is the registration's own."""
+
+
+class NoEmailAddress(CannotChange):
+    """The person gave a mobile only: there is nowhere to send the message."""
+
+    def __init__(self):
+        super().__init__(_l("no email address"))
+
+
+APPROVABLE = frozenset({Status.PENDING, Status.WAITLISTED})
+REJECTABLE = frozenset({Status.PENDING, Status.WAITLISTED})
+CANCELLABLE = frozenset({Status.PENDING, Status.CONFIRMED, Status.WAITLISTED})
+
+
+def _require_status(registration: Registration, allowed: frozenset[Status]) -> None:
+    if registration.status not in allowed:
+        raise TransitionNotAllowed(registration.status)
+
+
+def _holders(*conditions) -> int:
+    statement = db.select(func.count(Registration.id)).where(
+        Registration.status.in_(HOLDING_STATUSES), *conditions
+    )
+    return db.session.execute(statement).scalar_one()
+
+
+def _lock(model, row_id: int) -> None:
+    """Row lock on PostgreSQL (``FOR UPDATE``); SQLite serialises writers itself.
+
+    Always the event before a category, so that two requests never wait on
+    each other in opposite orders.
+    """
+    db.session.execute(db.select(model.id).where(model.id == row_id).with_for_update())
+
+
+def ensure_place(event: Event, category: Category) -> None:
+    """Raise :class:`QuotaFull` unless one more person may hold a place in ``category``.
+
+    Holders are confirmed and pending registrations (a pending one keeps its
+    place while it waits for approval), counted after locking the quota rows.
+    """
+    _lock(Event, event.id)
+    _lock(Category, category.id)
+    if (
+        category.quota is not None
+        and _holders(Registration.category_id == category.id) >= category.quota
+    ):
+        raise QuotaFull(_l("category full"))
+    if event.capacity is not None and _holders(Registration.event_id == event.id) >= (
+        event.capacity
+    ):
+        raise QuotaFull(_l("event full"))
+
+
+def _set_status(registration: Registration, status: Status, action: str, actor, **details):
+    before = registration.status
+    registration.status = status
+    db.session.flush()
+    audit.record(
+        action,
+        "registration",
+        registration.id,
+        event_id=registration.event_id,
+        actor=actor,
+        from_status=before.value,
+        to_status=status.value,
+        **details,
+    )
+
+
+def approve(registration: Registration, actor: User) -> None:
+    """Pending or waitlisted → confirmed.
+
+    A waitlisted person takes a new place and must fit the quotas; a pending
+    one already holds theirs.
+    """
+    _require_status(registration, APPROVABLE)
+    if registration.status not in HOLDING_STATUSES:
+        ensure_place(registration.event, registration.category)
+    _set_status(registration, Status.CONFIRMED, "registration.approved", actor)
+
+
+def reject(registration: Registration, actor: User, message: str = "") -> None:
+    """Pending or waitlisted → rejected; the organiser's message stays in the audit trail."""
+    _require_status(registration, REJECTABLE)
+    details = {"message": message} if message else {}
+    _set_status(registration, Status.REJECTED, "registration.rejected", actor, **details)
+
+
+def cancel(registration: Registration, actor: User) -> None:
+    """Pending, confirmed or waitlisted → cancelled (the place is freed)."""
+    _require_status(registration, CANCELLABLE)
+    _set_status(registration, Status.CANCELLED, "registration.cancelled", actor)
+
+
+def move_category(registration: Registration, category: Category, actor: User) -> None:
+    """Into another category of the same event; a place holder must fit its quota."""
+    if category.event_id != registration.event_id:
+        raise WrongCategory(_l("category of another event"))
+    if category.id == registration.category_id:
+        raise WrongCategory(_l("already in this category"))
+    before = registration.category
+    if registration.status in HOLDING_STATUSES and category.quota is not None:
+        _lock(Category, category.id)
+        if _holders(Registration.category_id == category.id) >= category.quota:
+            raise QuotaFull(_l("category full"))
+    registration.category = category
+    db.session.flush()
+    audit.record(
+        "registration.category_changed",
+        "registration",
+        registration.id,
+        event_id=registration.event_id,
+        actor=actor,
+        from_category_id=before.id,
+        from_category=before.name_zh,
+        to_category_id=category.id,
+        to_category=category.name_zh,
+    )
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk action did: the rows changed and, for the others, who and why not."""
+
+    changed: list[Registration] = field(default_factory=list)
+    refused: list[tuple[str, object]] = field(default_factory=list)
+
+
+def apply_bulk(
+    event: Event,
+    action: str,
+    ids: Iterable[int],
+    actor: User,
+    *,
+    category: Category | None = None,
+    message: str = "",
+) -> BulkOutcome:
+    """Apply one action to many registrations of ``event``; refuse the rest one by one.
+
+    Ids of other events are reported as not found and never loaded. Rows are
+    taken oldest first, so when places run out the earliest sign-ups get them.
+    """
+    wanted = list(dict.fromkeys(ids))
+    rows = db.session.execute(
+        db.select(Registration)
+        .where(Registration.event_id == event.id, Registration.id.in_(wanted))
+        .order_by(Registration.created_at, Registration.id)
+    ).scalars()
+    outcome = BulkOutcome()
+    found = set()
+    for registration in rows:
+        found.add(registration.id)
+        try:
+            _change(action, registration, actor, category=category, message=message)
+        except CannotChange as refusal:
+            outcome.refused.append((registration.name, refusal.reason))
+        else:
+            outcome.changed.append(registration)
+    missing = [(f"#{number}", _l("not found")) for number in wanted if number not in found]
+    outcome.refused[:0] = missing
+    return outcome
+
+
+def _change(action: str, registration: Registration, actor: User, *, category, message):
+    if action == "approve":
+        approve(registration, actor)
+    elif action == "reject":
+        reject(registration, actor, message)
+    elif action == "cancel":
+        cancel(registration, actor)
+    elif action == "move" and category is not None:
+        move_category(registration, category, actor)
+    elif action == "resend":
+        resend_confirmation(registration, actor)
+    else:
+        raise ValueError(f"unknown bulk action {action!r}")
+
+
+def resend_confirmation(registration: Registration, actor: User) -> None:
+    """Queue the message for the registration's current status again, in their language."""
+    if not registration.email:
+        raise NoEmailAddress()
+    mail.queue(
+        "confirmation",
+        registration.email,
+        locale=registration.locale,
+        event=registration.event,
+        registration=registration,
+    )
+    audit.record(
+        "registration.confirmation_resent",
+        "registration",
+        registration.id,
+        event_id=registration.event_id,
+        actor=actor,
+    )
