@@ -27,6 +27,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from app import db
@@ -78,9 +80,12 @@ def index(event: Event):
     form = AttendeeFilterForm(event, search.delegations_of(event))
     filters = form.filters()
     statement = search.attendee_select(event, filters)
-    pagination = _paginate(statement, _page_number(), form.per_page_value())
+    searching = bool(filters.q)
+    pagination = _paginate(statement, _page_number(), form.per_page_value(), searching=searching)
     if pagination.pages and pagination.page > pagination.pages:
-        pagination = _paginate(statement, pagination.pages, form.per_page_value())
+        pagination = _paginate(
+            statement, pagination.pages, form.per_page_value(), searching=searching
+        )
     return render_template(
         "attendees/index.html",
         event=event,
@@ -93,7 +98,36 @@ def index(event: Event):
     )
 
 
-def _paginate(statement, page: int, per_page: int):
+class CountedPagination(SelectPagination):
+    """The page and the total from one query, for searches.
+
+    ``count(*) OVER ()`` rides along with the page's rows, so a search that
+    has to read every registration reads them once instead of twice (once
+    for the page, once for the count). Unfiltered lists keep the separate
+    count: it runs on an index and lets the page query stop after one page.
+    """
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].add_columns(func.count().over().label("total_rows"))
+        select = select.limit(self.per_page).offset(self._query_offset)
+        rows = self._query_args["session"].execute(select).unique().all()
+        self._counted = rows[0].total_rows if rows else None
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return self._counted if self._counted is not None else super()._query_count()
+
+
+def _paginate(statement, page: int, per_page: int, *, searching: bool = False):
+    if searching:
+        return CountedPagination(
+            select=statement,
+            session=db.session,
+            page=page,
+            per_page=per_page,
+            max_per_page=MAX_PER_PAGE,
+            error_out=False,
+        )
     return db.paginate(
         statement, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False
     )

@@ -101,11 +101,13 @@ def _word_matches(event_id: int, word: str) -> ColumnElement[bool]:
     delegations = db.select(Delegation.id).where(
         Delegation.event_id == event_id, _contains(Delegation.name, word)
     )
+    columns = [Registration.name, Registration.organisation]
+    if _ASCII_LETTER.search(word) or any(char.isdigit() for char in word):
+        # Romanised names and email addresses are Latin script: a Chinese
+        # fragment cannot match them, so it is not looked for there.
+        columns += [Registration.name_en, Registration.email]
     return or_(
-        _contains(Registration.name, word),
-        _contains(Registration.name_en, word),
-        _contains(Registration.email, word),
-        _contains(Registration.organisation, word),
+        *(_contains(column, word) for column in columns),
         Registration.delegation_id.in_(delegations),
     )
 
