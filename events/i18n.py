@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -37,6 +37,8 @@ def canonical_locale(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return DEFAULT_LOCALE  # commands and background work: messages pick their own
     requested = canonical_locale(request.args.get("lang"))
     if requested:
         session["locale"] = requested

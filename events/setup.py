@@ -63,7 +63,7 @@ class SetupError(Exception):
     """A rule refused the change; ``field`` names the form field to show it at."""
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)  # lazy: translated when shown
         self.message = message
         self.field = field
 

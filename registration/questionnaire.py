@@ -20,7 +20,7 @@ MAX_OPTIONS = 50
 
 class QuestionError(Exception):
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)  # lazy: translated when shown
         self.message = message
         self.field = field
 

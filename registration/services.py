@@ -22,6 +22,7 @@ from registration import mail
 from registration.figures import HOLDING_STATUSES
 from registration.models import Registration
 from registration.models import RegistrationStatus as Status
+from registration.signup import promote_waitlisted
 
 # --- changing registrations -------------------------------------------------------
 
@@ -142,14 +143,35 @@ def approve(registration: Registration, actor: User) -> None:
 def reject(registration: Registration, actor: User, message: str = "") -> None:
     """Pending or waitlisted → rejected; the organiser's message stays in the audit trail."""
     _require_status(registration, REJECTABLE)
+    held = registration.status in HOLDING_STATUSES
     details = {"message": message} if message else {}
     _set_status(registration, Status.REJECTED, "registration.rejected", actor, **details)
+    if held:
+        fill_from_waiting_list(registration.event, registration.category)
 
 
 def cancel(registration: Registration, actor: User) -> None:
-    """Pending, confirmed or waitlisted → cancelled (the place is freed)."""
+    """Pending, confirmed or waitlisted → cancelled; a freed place goes to the waiting list."""
     _require_status(registration, CANCELLABLE)
+    held = registration.status in HOLDING_STATUSES
     _set_status(registration, Status.CANCELLED, "registration.cancelled", actor)
+    if held:
+        fill_from_waiting_list(registration.event, registration.category)
+
+
+def fill_from_waiting_list(event: Event, category: Category) -> list[Registration]:
+    """Promote the oldest waitlisted people into free places and write to them."""
+    promoted = promote_waitlisted(event, category)
+    for registration in promoted:
+        if registration.email:
+            mail.queue(
+                "confirmation",
+                registration.email,
+                locale=registration.locale,
+                event=event,
+                registration=registration,
+            )
+    return promoted
 
 
 def move_category(registration: Registration, category: Category, actor: User) -> None:
@@ -176,6 +198,8 @@ def move_category(registration: Registration, category: Category, actor: User) -
         to_category_id=category.id,
         to_category=category.name_zh,
     )
+    if registration.status in HOLDING_STATUSES:
+        fill_from_waiting_list(registration.event, before)
 
 
 @dataclass

@@ -1,0 +1,259 @@
+"""Signing up, with quotas that hold under any concurrency, and the waiting list.
+
+Capacity rule: confirmed plus pending registrations (the *holders*) never
+exceed the category's quota nor the event's capacity. The count and the
+insert happen while the quota rows are locked: ``SELECT … FOR UPDATE`` on the
+event and then the category row on PostgreSQL (always in that order, the
+same as the organiser's bulk approval, so no two requests wait on each other
+crosswise); on SQLite a no-op ``UPDATE`` of the same rows takes the
+database's single write lock before anything is counted.
+
+A full category offers the waiting list; a freed place goes to the oldest
+waitlisted registration of that category (:func:`promote_waitlisted`).
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+import phonenumbers
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, update
+
+from app import db
+from events import audit
+from events.dbtypes import utcnow
+from events.models import Category, Event, EventStatus
+from registration.figures import HOLDING_STATUSES
+from registration.models import Delegation, Registration
+from registration.models import RegistrationStatus as Status
+
+ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
+
+
+class SignupError(Exception):
+    """A rule refused the sign-up; ``message`` is for the person, ``field`` for the form."""
+
+    field: str | None = None
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)  # lazy: translated when shown
+        self.message = message
+        self.field = field or self.field
+
+
+class InvalidMobile(SignupError):
+    field = "mobile"
+
+
+class RegistrationClosed(SignupError):
+    pass
+
+
+class DuplicateMobile(SignupError):
+    field = "mobile"
+
+
+class QuotaFull(SignupError):
+    """No place left; the person may join the waiting list instead."""
+
+
+def normalise_mobile(raw: str, region: str = "CN") -> str:
+    """E.164 from what people type: ``+86``, spaces, dashes, full-width digits.
+
+    Numbers without a country code are read as Chinese. A number that is not
+    a valid mobile or landline of its country is refused.
+    """
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidMobile(_l("This is not a valid mobile number.")) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidMobile(_l("This is not a valid mobile number."))
+    if number.country_code == 86 and phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise InvalidMobile(_l("Please give a mobile number (11 digits, starting with 1)."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def registration_open(event: Event, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    if event.status is not EventStatus.PUBLISHED:
+        return False
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return False
+    closes = event.registration_closes_at or event.ends_at
+    return now < closes
+
+
+def lock_quota_rows(event: Event, category: Category) -> None:
+    """Hold the event's and the category's quota until the transaction ends."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        for model, row_id in ((Event, event.id), (Category, category.id)):
+            db.session.execute(
+                update(model).where(model.id == row_id).values(id=model.id),
+                execution_options={"synchronize_session": False},
+            )
+        return
+    for model, row_id in ((Event, event.id), (Category, category.id)):
+        db.session.execute(db.select(model.id).where(model.id == row_id).with_for_update())
+
+
+def holders(event: Event, category: Category) -> tuple[int, int]:
+    """(holders in the category, holders in the event)."""
+    in_category = db.session.execute(
+        db.select(func.count(Registration.id)).where(
+            Registration.category_id == category.id, Registration.status.in_(HOLDING_STATUSES)
+        )
+    ).scalar_one()
+    in_event = db.session.execute(
+        db.select(func.count(Registration.id)).where(
+            Registration.event_id == event.id, Registration.status.in_(HOLDING_STATUSES)
+        )
+    ).scalar_one()
+    return in_category, in_event
+
+
+def free_places(event: Event, category: Category) -> int | None:
+    """Places left under both limits (None: unlimited). Call with the rows locked."""
+    in_category, in_event = holders(event, category)
+    limits = [
+        limit - held
+        for limit, held in ((category.quota, in_category), (event.capacity, in_event))
+        if limit is not None
+    ]
+    return max(min(limits), 0) if limits else None
+
+
+def _race_window() -> None:
+    """Tests widen the gap between counting and inserting to prove the lock matters."""
+    pause = current_app.config.get("REGISTRATION_RACE_WINDOW", 0)
+    if pause:
+        time.sleep(pause)
+
+
+@dataclass
+class Person:
+    name: str
+    mobile: str
+    organisation: str = ""
+    position: str = ""
+    email: str | None = None
+    name_en: str | None = None
+
+
+def register(
+    event: Event,
+    category: Category,
+    person: Person,
+    *,
+    locale: str = "zh_Hans_CN",
+    waitlist: bool = False,
+    delegation: Delegation | None = None,
+    actor_label: str = "public",
+    check_window: bool = True,
+) -> Registration:
+    """Create a registration, or a waitlisted one when ``waitlist`` and no place is left.
+
+    Raises :class:`QuotaFull` when no place is left and ``waitlist`` is false,
+    so the person can be offered the waiting list.
+    """
+    if category.event_id != event.id:
+        raise SignupError(_l("Choose a category of this event."), "category")
+    if check_window and not registration_open(event):
+        raise RegistrationClosed(_l("Registration for this event is not open."))
+    mobile = normalise_mobile(person.mobile)
+    if current_app.config.get("REGISTRATION_LOCKING", True):
+        lock_quota_rows(event, category)
+    _refuse_duplicate(event, mobile)
+    places = free_places(event, category)
+    _race_window()
+    if places == 0 and not waitlist:
+        raise QuotaFull(_l("This category is full."))
+    status = Status.WAITLISTED if places == 0 else initial_status(event, category)
+    registration = Registration(
+        event=event,
+        category=category,
+        delegation=delegation,
+        status=status,
+        name=person.name.strip(),
+        name_en=(person.name_en or "").strip() or None,
+        organisation=person.organisation.strip(),
+        position=person.position.strip(),
+        mobile=mobile,
+        email=(person.email or "").strip().lower() or None,
+        locale=locale,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    audit.record(
+        "registration.created",
+        "registration",
+        registration.id,
+        event_id=event.id,
+        actor_label=actor_label,
+        to_status=status.value,
+    )
+    return registration
+
+
+def initial_status(event: Event, category: Category) -> Status:
+    return (
+        Status.PENDING if event.requires_approval or category.needs_approval else (Status.CONFIRMED)
+    )
+
+
+def _refuse_duplicate(event: Event, mobile: str) -> None:
+    taken = db.session.execute(
+        db.select(Registration.id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.mobile == mobile,
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+        .limit(1)
+    ).first()
+    if taken is not None:
+        raise DuplicateMobile(_l("This mobile number is already registered for this event."))
+
+
+def promote_waitlisted(event: Event, category: Category, *, actor_label: str = "system"):
+    """Give free places to the oldest waitlisted registrations of ``category``.
+
+    Returns the promoted registrations; the caller sends their messages.
+    """
+    lock_quota_rows(event, category)
+    places = free_places(event, category)
+    limit = places if places is not None else None
+    if limit == 0:
+        return []
+    statement = (
+        db.select(Registration)
+        .where(Registration.category_id == category.id, Registration.status == Status.WAITLISTED)
+        .order_by(Registration.created_at, Registration.id)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    promoted = list(db.session.execute(statement).scalars())
+    for registration in promoted:
+        registration.status = initial_status(event, category)
+        audit.record(
+            "registration.promoted",
+            "registration",
+            registration.id,
+            event_id=event.id,
+            actor_label=actor_label,
+            from_status=Status.WAITLISTED.value,
+            to_status=registration.status.value,
+        )
+    db.session.flush()
+    return promoted

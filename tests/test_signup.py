@@ -1,0 +1,272 @@
+"""Signing up: mobiles, the window, duplicates, quotas, the waiting list and promotion."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import db
+from events.models import Category, Event, EventStatus
+from registration import services, signup
+from registration.models import EmailOutbox, Registration, RegistrationStatus
+from registration.signup import Person
+
+NOW = datetime.now(UTC)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("13912345678", "+8613912345678"),
+        ("+86 139-1234-5678", "+8613912345678"),
+        ("0086 139 1234 5678", "+8613912345678"),
+        ("１３９１２３４５６７８", "+8613912345678"),
+        (" +86 139 1234 5678 ", "+8613912345678"),
+        ("+972 50-234-5678", "+972502345678"),
+    ],
+)
+def test_mobiles_are_stored_as_e164_however_typed(typed, stored):
+    assert signup.normalise_mobile(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed", ["12345", "not a phone", "", "+86 139 1234 567", "0531-8888-8888"]
+)
+def test_invalid_or_landline_numbers_are_refused(typed):
+    with pytest.raises(signup.InvalidMobile):
+        signup.normalise_mobile(typed)
+
+
+@pytest.fixture
+def open_event(make_event):
+    return make_event(
+        registration_opens_at=NOW - timedelta(days=1),
+        registration_closes_at=NOW + timedelta(days=10),
+        starts_at=NOW + timedelta(days=20),
+        ends_at=NOW + timedelta(days=21),
+    )
+
+
+def loaded(event_id):
+    event = db.session.get(Event, event_id)
+    return event, event.categories[0]
+
+
+def sign_up(app, event, mobile, **options):
+    with app.app_context():
+        loaded_event, category = loaded(event.id)
+        registration = signup.register(
+            loaded_event, category, Person(name="王立", mobile=mobile), **options
+        )
+        db.session.commit()
+        return registration.status
+
+
+def set_quota(app, event, quota, *, approval=False):
+    with app.app_context():
+        _event, category = loaded(event.id)
+        category.quota, category.needs_approval = quota, approval
+        db.session.commit()
+
+
+def test_a_sign_up_is_confirmed_or_pending_by_the_categorys_rule(app, open_event):
+    assert sign_up(app, open_event, "13900000001") is RegistrationStatus.CONFIRMED
+    set_quota(app, open_event, None, approval=True)
+    assert sign_up(app, open_event, "13900000002") is RegistrationStatus.PENDING
+
+
+def test_one_active_registration_per_mobile_per_event(app, open_event):
+    sign_up(app, open_event, "13900000001")
+    with pytest.raises(signup.DuplicateMobile):
+        sign_up(app, open_event, "+86 139 0000 0001")
+    with app.app_context():
+        registration = db.session.execute(db.select(Registration)).scalar_one()
+        registration.status = RegistrationStatus.CANCELLED
+        db.session.commit()
+    assert sign_up(app, open_event, "13900000001") is RegistrationStatus.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"registration_opens_at": NOW + timedelta(days=1)},
+        {"registration_closes_at": NOW - timedelta(minutes=1)},
+        {"status": EventStatus.DRAFT},
+    ],
+    ids=["not-yet-open", "closed", "draft"],
+)
+def test_sign_ups_outside_the_window_are_refused(app, make_event, change):
+    values = {
+        "registration_opens_at": NOW - timedelta(days=1),
+        "registration_closes_at": NOW + timedelta(days=1),
+        "starts_at": NOW + timedelta(days=5),
+        "ends_at": NOW + timedelta(days=6),
+    }
+    event = make_event(**{**values, **change})
+    with pytest.raises(signup.RegistrationClosed):
+        sign_up(app, event, "13900000001")
+    with app.app_context():
+        assert db.session.execute(db.select(Registration)).first() is None
+
+
+def test_a_full_category_offers_the_waiting_list(app, open_event):
+    set_quota(app, open_event, 1)
+    sign_up(app, open_event, "13900000001")
+    with pytest.raises(signup.QuotaFull):
+        sign_up(app, open_event, "13900000002")
+    assert sign_up(app, open_event, "13900000002", waitlist=True) is (RegistrationStatus.WAITLISTED)
+
+
+def test_the_event_capacity_counts_every_category(app, make_event, open_event):
+    with app.app_context():
+        event = db.session.get(Event, open_event.id)
+        event.capacity = 1
+        db.session.add(Category(event=event, code="guest", name_zh="嘉宾"))
+        db.session.commit()
+        guest_id = event.categories[-1].id
+    sign_up(app, open_event, "13900000001")
+    with app.app_context():
+        event = db.session.get(Event, open_event.id)
+        with pytest.raises(signup.QuotaFull):
+            signup.register(
+                event, db.session.get(Category, guest_id), Person(name="张伟", mobile="13900000002")
+            )
+
+
+def test_a_freed_place_goes_to_the_oldest_waiting_person_who_is_told(app, open_event, make_user):
+    set_quota(app, open_event, 1)
+    sign_up(app, open_event, "13900000001")
+    with app.app_context():
+        event, category = loaded(open_event.id)
+        first = signup.register(
+            event,
+            category,
+            Person(name="李娜", mobile="13900000002", email="lina@example.com"),
+            waitlist=True,
+        )
+        db.session.commit()
+        signup.register(event, category, Person(name="赵强", mobile="13900000003"), waitlist=True)
+        db.session.commit()
+        first_id = first.id
+    organiser = make_user()
+    with app.test_request_context("/"):
+        holder = db.session.execute(
+            db.select(Registration).filter_by(mobile="+8613900000001")
+        ).scalar_one()
+        services.cancel(holder, db.session.merge(organiser))
+        db.session.commit()
+        statuses = dict(db.session.execute(db.select(Registration.id, Registration.status)).all())
+        assert statuses[first_id] is RegistrationStatus.CONFIRMED
+        assert list(statuses.values()).count(RegistrationStatus.WAITLISTED) == 1
+        message = db.session.execute(db.select(EmailOutbox)).scalar_one()
+        assert (message.recipient, message.registration_id) == ("lina@example.com", first_id)
+
+
+# --- concurrency ----------------------------------------------------------------------
+
+SEATS, CROWD = 10, 100
+
+
+@pytest.fixture
+def race_app(postgres_server, tmp_path):
+    from tests.conftest import make_test_app
+
+    url = postgres_server.create_database("huiwu_race")
+    app = make_test_app(
+        url, tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 60, "max_overflow": 60}
+    )
+    with app.app_context():
+        db.create_all()
+        event = Event(
+            slug="race",
+            title_zh="抢座测试",
+            status=EventStatus.PUBLISHED,
+            starts_at=NOW + timedelta(days=9),
+            ends_at=NOW + timedelta(days=10),
+        )
+        db.session.add(Category(event=event, code="delegate", name_zh="代表", quota=SEATS))
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def crowd_signs_up(app, count=CROWD, first_mobile=13900000000):
+    start = threading.Barrier(count)
+    errors = []
+
+    def one(number):
+        with app.app_context():
+            event, category = loaded(1)
+            start.wait()
+            try:
+                signup.register(
+                    event, category, Person(name="王立", mobile=str(number)), waitlist=True
+                )
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 -- collected and asserted below
+                db.session.rollback()
+                errors.append(error)
+
+    threads = [threading.Thread(target=one, args=(first_mobile + n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+def status_counts(app):
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(Registration.status, db.func.count()).group_by(Registration.status)
+        )
+        return {status: count for status, count in rows}
+
+
+def test_without_the_lock_concurrent_sign_ups_oversell(race_app):
+    """Proves the race is real: the same crowd with locking switched off."""
+    race_app.config.update(REGISTRATION_LOCKING=False, REGISTRATION_RACE_WINDOW=0.05)
+    assert crowd_signs_up(race_app) == []
+    assert status_counts(race_app)[RegistrationStatus.CONFIRMED] > SEATS
+
+
+def test_last_seats_go_to_exactly_as_many_of_a_hundred_concurrent_sign_ups(race_app):
+    race_app.config.update(REGISTRATION_RACE_WINDOW=0.05)
+    assert crowd_signs_up(race_app) == []
+    assert status_counts(race_app) == {
+        RegistrationStatus.CONFIRMED: SEATS,
+        RegistrationStatus.WAITLISTED: CROWD - SEATS,
+    }
+
+
+def test_a_cancellation_racing_sign_ups_leaves_no_seat_empty_while_people_wait(race_app):
+    crowd_signs_up(race_app, count=SEATS + 5)
+    with race_app.app_context():
+        holders = list(
+            db.session.execute(
+                db.select(Registration.id)
+                .where(Registration.status == RegistrationStatus.CONFIRMED)
+                .limit(3)
+            ).scalars()
+        )
+    start = threading.Barrier(2)
+
+    def cancel_three():
+        with race_app.test_request_context("/"):
+            start.wait()
+            for registration_id in holders:
+                services.cancel(db.session.get(Registration, registration_id), None)
+                db.session.commit()
+
+    canceller = threading.Thread(target=cancel_three)
+    canceller.start()
+    start.wait()
+    crowd_signs_up(race_app, count=5, first_mobile=13800000000)
+    canceller.join(timeout=60)
+    counts = status_counts(race_app)
+    assert counts[RegistrationStatus.CONFIRMED] == SEATS
+    assert counts[RegistrationStatus.CANCELLED] == 3
+    assert counts[RegistrationStatus.WAITLISTED] == 5 + 5 - 3
