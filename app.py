@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from events import auth, cli, config, dbtypes, i18n, manage, navigation, programme, views, web
     from registration import attendees, questions
     from registration import cli as registration_cli
+    from registration import views as registration_views
     from registration import web as registration_web
 
     app = Flask(
@@ -71,7 +72,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
 
     navigation.init_app(app)
-    for blueprint in (auth.bp, views.bp, manage.bp, programme.bp, attendees.bp, questions.bp):
+    for blueprint in (
+        auth.bp,
+        views.bp,
+        manage.bp,
+        programme.bp,
+        attendees.bp,
+        questions.bp,
+        registration_views.bp,
+    ):
         app.register_blueprint(blueprint)
     registration_web.init_app(app)
 

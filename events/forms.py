@@ -90,6 +90,10 @@ CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
 
+def _text_or_empty(value):
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _optional_text(value):
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -108,7 +112,9 @@ class EventForm(FlaskForm):
         ],
         description=_l("Used in the public link, e.g. rushang-2026."),
     )
-    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Length(max=20000)])
+    description_zh = TextAreaField(
+        _l("Description (Chinese)"), validators=[Length(max=20000)], filters=[_text_or_empty]
+    )
     description_en = TextAreaField(
         _l("Description (English)"), validators=[Length(max=20000)], filters=[_optional_text]
     )
@@ -140,6 +146,18 @@ class EventForm(FlaskForm):
         description=_l("Leave empty for no overall limit."),
     )
     requires_approval = BooleanField(_l("Registrations need approval"))
+    privacy_zh = TextAreaField(
+        _l("Privacy notice (Chinese)"),
+        validators=[Length(max=20000)],
+        filters=[_text_or_empty],
+        description=_l(
+            "Shown above the consent box of the registration form: what personal "
+            "data you collect, why, who sees it, and when it is deleted."
+        ),
+    )
+    privacy_en = TextAreaField(
+        _l("Privacy notice (English)"), validators=[Length(max=20000)], filters=[_optional_text]
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):

@@ -96,6 +96,9 @@ class Event(db.Model):
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     capacity: Mapped[int | None]
     requires_approval: Mapped[bool] = mapped_column(default=False)
+    #: How personal data is processed (PIPL): shown before anyone registers.
+    privacy_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
+    privacy_en: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[EventMember]] = relationship(
@@ -131,6 +134,9 @@ class Event(db.Model):
         if locale.startswith("en") and self.description_en:
             return self.description_en
         return self.description_zh
+
+    def privacy_for(self, locale: str) -> str:
+        return self.privacy_en if locale.startswith("en") and self.privacy_en else self.privacy_zh
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"

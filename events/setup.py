@@ -56,6 +56,8 @@ EVENT_FIELDS = (
     "registration_closes_at",
     "capacity",
     "requires_approval",
+    "privacy_zh",
+    "privacy_en",
 )
 
 

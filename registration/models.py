@@ -88,6 +88,9 @@ class Registration(db.Model):
     position: Mapped[str] = mapped_column(String(100), default="")
     mobile: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: SHA-256 of the secret in the person's manage link (``/r/<secret>``); the
+    #: secret itself is never stored, so a database leak exposes no link.
+    manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: The language the person signed up in: their messages are written in it.
     locale: Mapped[str] = mapped_column(
         String(16), default="zh_Hans_CN", server_default="zh_Hans_CN"

@@ -156,3 +156,45 @@ def copy_questions(
             options=[dict(option) for option in question.options],
             categories=[categories[c.id] for c in question.categories if c.id in categories],
         )
+
+
+# --- asking the questions ------------------------------------------------------------
+
+
+def questions_for(event: Event, category_id: int | None) -> list[Question]:
+    """The active questions asked of a category (all of them when none is chosen yet)."""
+    questions = event_questions(event)
+    if category_id is None:
+        return questions
+    return [question for question in questions if question.applies_to(category_id)]
+
+
+def snapshot_of(question: Question, value) -> dict:
+    """The wording the person saw, kept with the answer."""
+    snapshot = {"label": {"zh": question.label_zh, "en": question.label_en}}
+    if question.kind in CHOICE_KINDS:
+        keys = value if isinstance(value, list) else [value]
+        snapshot["options"] = {
+            option["key"]: {"zh": option["zh"], "en": option.get("en")}
+            for option in question.options
+            if option["key"] in keys
+        }
+    return snapshot
+
+
+def save_answers(registration, answers: dict[Question, object]) -> None:
+    """Store or replace answers; empty answers remove an earlier one."""
+    existing = {answer.question_id: answer for answer in registration.answers}
+    for question, value in answers.items():
+        current = existing.get(question.id)
+        if value in (None, "", []):
+            if current is not None:
+                registration.answers.remove(current)
+            continue
+        if current is None:
+            current = Answer(question=question)
+            registration.answers.append(current)
+        current.value = value
+        current.snapshot = snapshot_of(question, value)
+        current.question_version = question.version
+        current.answered_at = utcnow()

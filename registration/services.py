@@ -112,7 +112,9 @@ def ensure_place(event: Event, category: Category) -> None:
         raise QuotaFull(_l("event full"))
 
 
-def _set_status(registration: Registration, status: Status, action: str, actor, **details):
+def _set_status(
+    registration: Registration, status: Status, action: str, actor, *, actor_label="", **details
+):
     before = registration.status
     registration.status = status
     db.session.flush()
@@ -122,6 +124,7 @@ def _set_status(registration: Registration, status: Status, action: str, actor, 
         registration.id,
         event_id=registration.event_id,
         actor=actor,
+        actor_label=actor_label,
         from_status=before.value,
         to_status=status.value,
         **details,
@@ -150,11 +153,16 @@ def reject(registration: Registration, actor: User, message: str = "") -> None:
         fill_from_waiting_list(registration.event, registration.category)
 
 
-def cancel(registration: Registration, actor: User) -> None:
-    """Pending, confirmed or waitlisted → cancelled; a freed place goes to the waiting list."""
+def cancel(registration: Registration, actor: User | None, *, actor_label: str = "") -> None:
+    """Pending, confirmed or waitlisted → cancelled; a freed place goes to the waiting list.
+
+    ``actor`` is None when the person cancels through their manage link.
+    """
     _require_status(registration, CANCELLABLE)
     held = registration.status in HOLDING_STATUSES
-    _set_status(registration, Status.CANCELLED, "registration.cancelled", actor)
+    _set_status(
+        registration, Status.CANCELLED, "registration.cancelled", actor, actor_label=actor_label
+    )
     if held:
         fill_from_waiting_list(registration.event, registration.category)
 
@@ -277,4 +285,16 @@ def resend_confirmation(registration: Registration, actor: User) -> None:
         registration.id,
         event_id=registration.event_id,
         actor=actor,
+    )
+
+
+def record_self_service(registration: Registration, action: str) -> None:
+    """Audit a change the person made through their manage link."""
+    db.session.flush()
+    audit.record(
+        action,
+        "registration",
+        registration.id,
+        event_id=registration.event_id,
+        actor_label="registrant",
     )

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from events.navigation import Tab, add_manage_tab
 from events.setup import register_clone_hook
-from registration import figures, mail, questionnaire
+from registration import figures, mail, questionnaire, signup
 from registration.models import QuestionKind, RegistrationStatus
 from registration.question_forms import QUESTION_KINDS
 
@@ -28,11 +28,28 @@ def question_kind_label(kind) -> str:
     return str(QUESTION_KINDS[QuestionKind(kind)])
 
 
+REGISTRATION_STATUS_MESSAGES = {
+    RegistrationStatus.CONFIRMED: _l("Your place is confirmed."),
+    RegistrationStatus.PENDING: _l("The organisers are reviewing your registration."),
+    RegistrationStatus.WAITLISTED: _l(
+        "You are on the waiting list; we will write when a place frees up."
+    ),
+    RegistrationStatus.CANCELLED: _l("This registration is cancelled."),
+    RegistrationStatus.REJECTED: _l("This registration was not accepted."),
+}
+
+
+def registration_status_message(status) -> str:
+    return str(REGISTRATION_STATUS_MESSAGES[RegistrationStatus(status)])
+
+
 def init_app(app: Flask) -> None:
     figures.register(app)
     mail.init_app(app)
     register_clone_hook(app, questionnaire.copy_questions)
     app.jinja_env.globals["question_kind_label"] = question_kind_label
+    app.jinja_env.globals["registration_open"] = signup.registration_open
+    app.jinja_env.globals["registration_status_message"] = registration_status_message
     add_manage_tab(app, Tab("questions.index", _l("Questions"), 30, ("questions.edit",)))
     add_manage_tab(app, Tab("attendees.index", _l("Attendees"), 50, ("attendees.detail",)))
     add_manage_tab(app, Tab("attendees.export", _l("Export"), 60))

@@ -1,0 +1,41 @@
+"""Manage links: ``/r/<secret>`` lets a person see, change and cancel their registration.
+
+The secret is 256 random bits in URL-safe base64 (43 characters), distinct
+from the ticket secret in the QR code. Only its SHA-256 is stored; issuing a
+new link (a "resend my link" request) replaces the old one, which then stops
+working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import url_for
+
+from app import db
+from registration.models import Registration
+
+TOKEN_BYTES = 32
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "ignore")).hexdigest()
+
+
+def issue_manage_token(registration: Registration) -> str:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    registration.manage_token_hash = _digest(token)
+    return token
+
+
+def registration_for_token(token: str) -> Registration | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.execute(
+        db.select(Registration).where(Registration.manage_token_hash == _digest(token))
+    ).scalar_one_or_none()
+
+
+def manage_url(token: str) -> str:
+    return url_for("registration.manage", token=token, _external=True)
