@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app import db
@@ -32,6 +32,8 @@ from registration.models import (
     Delegation,
     DelegationKind,
     DelegationStatus,
+    Question,
+    QuestionKind,
     Registration,
     RegistrationStatus,
 )
@@ -203,7 +205,7 @@ def load(seed: int = 2019) -> dict[str, int]:
     """Create accounts and events; the caller commits."""
     rng = random.Random(seed)  # noqa: S311 -- reproducible fiction, not secrets
     accounts = _accounts()
-    events = [_conference(rng), _import_expo(rng), _israel_roadshow(rng)]
+    events = [_conference(rng), _import_expo(rng), _israel_roadshow(rng), _next_conference(rng)]
     for event in events:
         add_member(event, accounts["organiser@huiwu.example"], EventRole.ORGANISER, owner=True)
     by_slug = {event.slug: event for event in events}
@@ -800,3 +802,95 @@ def _expo_programme(event: Event) -> None:
             )
         ],
     )
+
+
+def _next_conference(rng: random.Random) -> Event:
+    """Next year's edition, open for registration now, so the demo can be signed up to.
+
+    Its dates follow the calendar (always next year), unlike the 2019 events.
+    """
+    year = datetime.now(SHANGHAI).year + 1
+    event = _event(
+        slug=f"rushang-{year}",
+        kind=EventKind.CONFERENCE,
+        title_zh=f"{year}儒商大会",
+        title_en=f"Confucian Merchants Conference {year}",
+        description_zh="新一届儒商大会开放报名。各地山东商会请组团参会，投资商和项目方请选择相应类别。",
+        description_en="Registration for the next Confucian Merchants Conference is open. "
+        "Chambers of commerce register as delegations; investors and project owners choose "
+        "their category.",
+        venue_zh="山东国际会展中心",
+        venue_en="Shandong International Convention and Exhibition Center",
+        city="济南",
+        starts_at=local(year, 9, 24, 9),
+        ends_at=local(year, 9, 26, 17, 30),
+        registration_opens_at=datetime.now(SHANGHAI) - timedelta(days=1),
+        registration_closes_at=local(year, 9, 15, 18),
+        capacity=800,
+        privacy_zh="山东省工商联会务组仅为办会目的（报名、制证、签到、会务通知）处理您的姓名、单位、职务、手机号码和电子邮箱，"
+        "不向第三方提供；大会结束后六个月内删除。",
+        privacy_en="The conference office of the Shandong Federation of Industry and Commerce "
+        "processes your name, organisation, position, mobile and email only to run the "
+        "conference (registration, badges, check-in, messages), shares them with no third "
+        "party, and deletes them within six months after the conference.",
+    )
+    categories = _categories(
+        event,
+        [
+            ("delegate", "代表", "Delegate", "#1f6feb", 500, False, True),
+            ("guest", "嘉宾", "Guest of honour", "#b8860b", 80, True, True),
+            ("investor", "投资商", "Investor", "#2e7d32", 6, False, True),
+            ("media", "媒体", "Media", "#6a1b9a", 40, True, True),
+            ("staff", "工作人员", "Staff", "#616161", 60, False, False),
+        ],
+    )
+    industry = Question(
+        event=event,
+        kind=QuestionKind.SINGLE_CHOICE,
+        label_zh="所属行业",
+        label_en="Industry",
+        required=True,
+        position=1,
+        options=[
+            {"key": f"o{n}", "zh": zh, "en": en}
+            for n, (zh, en) in enumerate(
+                [
+                    ("新一代信息技术", "Next-generation IT"),
+                    ("高端装备", "Advanced equipment"),
+                    ("现代海洋", "Marine economy"),
+                    ("医养健康", "Health and elderly care"),
+                    ("现代金融", "Finance"),
+                    ("其他", "Other"),
+                ],
+                start=1,
+            )
+        ],
+    )
+    diet = Question(
+        event=event,
+        kind=QuestionKind.TEXT,
+        label_zh="饮食禁忌",
+        label_en="Dietary requirements",
+        position=2,
+    )
+    db.session.add_all([industry, diet])
+    people = People(rng, set())
+    window = (datetime.now(SHANGHAI) - timedelta(hours=20), datetime.now(SHANGHAI))
+    plan = [
+        ("delegate", 30, RegistrationStatus.CONFIRMED),
+        ("guest", 4, RegistrationStatus.PENDING),
+        ("investor", 6, RegistrationStatus.CONFIRMED),
+        ("investor", 3, RegistrationStatus.WAITLISTED),
+        ("media", 2, RegistrationStatus.PENDING),
+    ]
+    for code, count, status in plan:
+        for _ in range(count):
+            _register(
+                event,
+                categories[code],
+                people,
+                rng.choice(["济南", "青岛", "烟台"]),
+                status=status,
+                when=_spread(rng, *window),
+            )
+    return event

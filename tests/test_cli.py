@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import UTC, datetime
 
 from app import db
 from events.models import Event, EventMember, EventRole, User
@@ -179,13 +180,13 @@ def test_demo_command_runs_without_an_app_context_from_the_caller(app, runner):
     assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
 
 
-def test_demo_loads_three_events_the_conference_and_its_six_chambers(app, runner):
+def test_demo_loads_four_events_the_conference_and_its_six_chambers(app, runner):
     result = run_demo(app, runner)
-    assert "Demo data loaded: 3 events" in result.output
+    assert "Demo data loaded: 4 events" in result.output
     assert_logins_printed(result.output)
     with app.app_context():
         slugs = set(db.session.execute(db.select(Event.slug)).scalars())
-        assert len(slugs) == 3
+        assert len(slugs) == 4
         assert "rushang-2019" in slugs
         conference = db.session.execute(
             db.select(Event).where(Event.slug == "rushang-2019")
@@ -234,7 +235,7 @@ def test_demo_creates_the_accounts_with_their_roles(app, runner):
             )
         )
         assert roles == {
-            ("organiser@huiwu.example", EventRole.ORGANISER, True): 3,
+            ("organiser@huiwu.example", EventRole.ORGANISER, True): 4,
             ("co-organiser@huiwu.example", EventRole.ORGANISER, False): 1,
             ("staff@huiwu.example", EventRole.STAFF, False): 1,
             ("gate2@huiwu.example", EventRole.STAFF, False): 2,
@@ -244,7 +245,7 @@ def test_demo_creates_the_accounts_with_their_roles(app, runner):
 def test_demo_run_twice_keeps_the_data_and_still_prints_the_logins(app, runner):
     run_demo(app, runner)
     before = demo_counts(app)
-    assert before["Event"] == 3
+    assert before["Event"] == 4
     second = run_demo(app, runner)
     assert "already exist" in second.output
     assert "Demo data loaded" not in second.output
@@ -285,3 +286,22 @@ def test_demo_conference_has_rooms_and_a_two_day_agenda(app, runner):
         assert len(conference.rooms) >= 3
         assert len(days) == 2
         assert all(item.title_en for item in conference.agenda_items)
+
+
+def test_demo_has_next_years_conference_open_for_registration(app, runner):
+    from registration.signup import registration_open
+
+    run_demo(app, runner)
+    with app.app_context():
+        upcoming = (
+            db.session.execute(db.select(Event).order_by(Event.starts_at.desc())).scalars().first()
+        )
+        assert upcoming.starts_at > datetime.now(UTC)
+        assert registration_open(upcoming)
+        statuses = {
+            r.status.value
+            for r in db.session.execute(
+                db.select(Registration).where(Registration.event_id == upcoming.id)
+            ).scalars()
+        }
+        assert {"confirmed", "pending", "waitlisted"} <= statuses

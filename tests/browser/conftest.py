@@ -35,10 +35,33 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def mailbox():
+    """A real SMTP server that the live app sends to; its handler keeps the messages."""
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import CollectingHandler
+    from tests.pgserver import free_port
+
+    handler = CollectingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, mailbox):
     """Serve the demo data set on a free localhost port for the whole session."""
     folder = tmp_path_factory.mktemp("live")
-    app = make_test_app(f"sqlite:///{folder / 'live.db'}", folder, TESTING=False)
+    app = make_test_app(
+        f"sqlite:///{folder / 'live.db'}",
+        folder,
+        TESTING=False,
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=mailbox.port,
+    )
     with app.app_context():
         db.create_all()
         demo.load()
