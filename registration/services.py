@@ -141,6 +141,7 @@ def approve(registration: Registration, actor: User) -> None:
     if registration.status not in HOLDING_STATUSES:
         ensure_place(registration.event, registration.category)
     _set_status(registration, Status.CONFIRMED, "registration.approved", actor)
+    notify(registration)
 
 
 def reject(registration: Registration, actor: User, message: str = "") -> None:
@@ -149,6 +150,7 @@ def reject(registration: Registration, actor: User, message: str = "") -> None:
     held = registration.status in HOLDING_STATUSES
     details = {"message": message} if message else {}
     _set_status(registration, Status.REJECTED, "registration.rejected", actor, **details)
+    notify(registration, note=message)
     if held:
         fill_from_waiting_list(registration.event, registration.category)
 
@@ -171,15 +173,21 @@ def fill_from_waiting_list(event: Event, category: Category) -> list[Registratio
     """Promote the oldest waitlisted people into free places and write to them."""
     promoted = promote_waitlisted(event, category)
     for registration in promoted:
-        if registration.email:
-            mail.queue(
-                "confirmation",
-                registration.email,
-                locale=registration.locale,
-                event=event,
-                registration=registration,
-            )
+        notify(registration)
     return promoted
+
+
+def notify(registration: Registration, *, note: str = "") -> None:
+    """Tell the person their registration's new status, if they gave an email address."""
+    if registration.email:
+        mail.queue(
+            "confirmation",
+            registration.email,
+            locale=registration.locale,
+            event=registration.event,
+            registration=registration,
+            note=note,
+        )
 
 
 def move_category(registration: Registration, category: Category, actor: User) -> None:

@@ -155,3 +155,39 @@ def test_organisers_resend_confirmations_in_each_persons_language(
     ]
     detail = client.get(f"{base}/{chinese.id}").get_data(as_text=True)
     assert "已重新发送确认邮件" in detail
+
+
+def test_approval_and_rejection_are_written_to_the_person(
+    app, client, make_user, make_event, make_registration, login_as, smtp_server
+):
+    from tests.conftest import csrf_token
+
+    organiser = make_user()
+    event = make_event(organiser=organiser)
+    approved = make_registration(
+        event, name="王立", email="wangli@example.com", mobile="+8613900000001", status="pending"
+    )
+    refused = make_registration(
+        event, name="张伟", email="zhangwei@example.com", mobile="+8613900000002", status="pending"
+    )
+    login_as(organiser)
+    base = f"/manage/{event.id}/attendees"
+    for registration, action, extra in (
+        (approved, "approve", {}),
+        (refused, "reject", {"message": "名额已满，敬请谅解"}),
+    ):
+        client.post(
+            f"{base}/bulk",
+            follow_redirects=True,
+            data={
+                "ids": [str(registration.id)],
+                "action": action,
+                "csrf_token": csrf_token(client, base),
+                **extra,
+            },
+        )
+    by_recipient = {m["to"][0]: m["message"] for m in smtp_server.messages}
+    assert by_recipient["wangli@example.com"]["Subject"] == "您的测试大会1报名已确认"
+    refusal = by_recipient["zhangwei@example.com"].get_body(preferencelist=("plain",))
+    assert "很遗憾，您的报名未获通过。" in refusal.get_content()
+    assert "名额已满，敬请谅解" in refusal.get_content()
