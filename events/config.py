@@ -100,6 +100,8 @@ def _defaults(app: Flask) -> dict:
         "MAIL_USERNAME": None,
         "MAIL_PASSWORD": None,
         "MAIL_TIMEOUT": 10,
+        # The name said in EHLO; empty asks the system (a DNS lookup, slow where DNS is).
+        "MAIL_LOCAL_HOSTNAME": None,
         "MAIL_DEFAULT_SENDER": "会务 Huiwu <noreply@huiwu.localhost>",
     }
 

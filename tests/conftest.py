@@ -76,6 +76,8 @@ def make_test_app(database_url: str, instance: Path, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "tests-only-secret-key-0123456789abcdef",
         "INSTANCE_PATH": str(instance),
+        # Names for both ends of SMTP: no DNS lookup of this machine's name.
+        "MAIL_LOCAL_HOSTNAME": "app.huiwu.test",
     }
     config.update(overrides)
     return create_app(config)
@@ -261,10 +263,20 @@ def smtp_server(app):
     from tests.pgserver import free_port
 
     handler = CollectingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=free_port(), server_hostname="smtp.huiwu.test"
+    )
     controller.start()
-    saved = {key: app.config[key] for key in ("MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT")}
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    saved = {
+        key: app.config[key]
+        for key in ("MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT", "MAIL_LOCAL_HOSTNAME")
+    }
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=controller.port,
+        MAIL_LOCAL_HOSTNAME="app.huiwu.test",
+    )
     yield handler
     app.config.update(saved)
     controller.stop()

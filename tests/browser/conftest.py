@@ -17,6 +17,9 @@ from app import db, limiter
 from registration import demo
 from tests.conftest import make_test_app, skip_or_fail
 
+#: The app behind ``live_server``, for tests that need to explain a failure from its data.
+LIVE_APPS = []
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,7 +46,9 @@ def mailbox():
     from tests.pgserver import free_port
 
     handler = CollectingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=free_port(), server_hostname="smtp.huiwu.test"
+    )
     controller.start()
     handler.port = controller.port
     yield handler
@@ -66,6 +71,7 @@ def live_server(tmp_path_factory, mailbox):
         db.create_all()
         demo.load()
         db.session.commit()
+    LIVE_APPS.append(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -12,14 +12,24 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def wait_for_mail(mailbox, recipient, timeout=10.0):
+def wait_for_mail(mailbox, recipient, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for received in mailbox.messages:
             if recipient in received["to"]:
                 return received["message"]
         time.sleep(0.1)
-    raise AssertionError(f"no mail for {recipient} within {timeout} s")
+    raise AssertionError(f"no mail for {recipient} within {timeout} s; outbox: {outbox()}")
+
+
+def outbox():
+    from app import db
+    from registration.models import EmailOutbox
+    from tests.browser.conftest import LIVE_APPS
+
+    with LIVE_APPS[-1].app_context():
+        rows = db.session.execute(db.select(EmailOutbox)).scalars()
+        return [(row.id, row.kind, row.status.value, row.attempts, row.last_error) for row in rows]
 
 
 def test_a_delegate_registers_on_a_phone_and_opens_the_emailed_link(browser, live_server, mailbox):
