@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import db
-from events import charts, i18n, labels
+from events import charts, i18n, labels, logs
 from events.auth import wants_json
 
 #: No inline scripts or styles anywhere: every script is a file under /static.
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.session_interface = HttpsAwareSessionInterface()
+    logs.install()
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     for code in ERROR_CODES:

@@ -70,3 +70,15 @@ def test_server_errors_show_a_page_in_the_users_language(tmp_path, locale, expec
     assert response.status_code == 500
     assert expected in response.get_data(as_text=True)
     assert "deliberate failure" not in response.get_data(as_text=True)
+
+
+def test_access_logs_never_show_link_secrets(app, caplog):
+    import logging
+
+    secret = "vTt3tdDtlXBRGSwsdNLpa5xlXB2BuHFFZ2jQn0SLehs"
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info('127.0.0.1 - - "GET /r/%s HTTP/1.1" 200 -', secret)
+        logging.getLogger("werkzeug").info('"GET /set-password/%s.abc HTTP/1.1" 404 -', secret)
+    assert secret not in caplog.text
+    assert "/r/[redacted] HTTP/1.1" in caplog.text
+    assert "/set-password/[redacted] HTTP/1.1" in caplog.text
