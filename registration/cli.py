@@ -8,13 +8,39 @@ from flask.cli import AppGroup, with_appcontext
 
 from app import db
 from events.models import Event
-from registration import demo, mail
+from registration import demo, mail, privacy
 from registration.models import EmailOutbox, MailStatus
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox)
+    app.cli.add_command(privacy_group)
+
+
+privacy_group = AppGroup("privacy", help="Personal data after the event.")
+
+
+@privacy_group.command("purge")
+@click.argument("slug")
+@click.option("--force", is_flag=True, help="Purge before the retention period has passed.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge_command(slug: str, force: bool, yes: bool) -> None:
+    """Anonymise the registrations of the archived event SLUG, keeping the counts."""
+    event = db.session.execute(db.select(Event).filter_by(slug=slug)).scalar_one_or_none()
+    if event is None:
+        raise click.ClickException(f"no event with the web address {slug!r}")
+    if not yes:
+        click.confirm(f"Remove the personal data of {event.title_zh} for good?", abort=True)
+    try:
+        counts = privacy.purge_event(event, force=force)
+    except privacy.PurgeRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
+    db.session.commit()
+    click.echo(
+        f"Anonymised {counts['registrations']} registrations and "
+        f"{counts['delegations']} delegation contacts of {slug}."
+    )
 
 
 outbox = AppGroup("outbox", help="The queue of outgoing email.")
