@@ -44,7 +44,7 @@ limiter = Limiter(get_remote_address)
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides every other source."""
     from events import auth, cli, config, dbtypes, i18n, manage, navigation, programme, views, web
-    from registration import attendees, questions
+    from registration import attendees, personal_data, questions
     from registration import cli as registration_cli
     from registration import views as registration_views
     from registration import web as registration_web
@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         attendees.bp,
         questions.bp,
         registration_views.bp,
+        personal_data.bp,
     ):
         app.register_blueprint(blueprint)
     registration_web.init_app(app)

@@ -62,6 +62,9 @@ HISTORY_ACTIONS = {
     "registration.cancelled": _l("Cancelled"),
     "registration.category_changed": _l("Category changed"),
     "registration.confirmation_resent": _l("Confirmation email sent again"),
+    "registration.promoted": _l("Moved up from the waiting list"),
+    "registration.data_exported": _l("Personal data downloaded"),
+    "registration.data_erased": _l("Personal data erased"),
 }
 
 

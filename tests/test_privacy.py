@@ -115,3 +115,37 @@ def test_purge_refuses_live_events_and_early_purges(app, runner, make_event, mak
     assert runner.invoke(args=["privacy", "purge", "no-such", "--yes"]).exit_code != 0
     with app.app_context():
         assert db.session.get(Event, recent.id).status is EventStatus.ARCHIVED
+
+
+def test_an_organiser_hands_over_and_erases_one_persons_data(
+    app, client, make_user, make_event, make_registration, login_as
+):
+    from tests.conftest import csrf_token
+
+    organiser = make_user()
+    event = make_event(organiser=organiser)
+    person = make_registration(event, name="王立", email="wl@example.com")
+    other = make_registration(event, name="李娜", mobile="+8613900000002")
+    login_as(organiser)
+    base = f"/manage/{event.id}/attendees/{person.id}"
+    copy = client.get(f"{base}/personal-data.json")
+    assert copy.headers["Cache-Control"] == "no-store"
+    assert "attachment" in copy.headers["Content-Disposition"]
+    assert (copy.json["name"], copy.json["email"]) == ("王立", "wl@example.com")
+    response = client.post(
+        f"{base}/erase", data={"csrf_token": csrf_token(client, base)}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "已删除该人员的个人信息" in page
+    assert "个人信息已删除" in page  # in the history
+    with app.app_context():
+        erased = db.session.get(Registration, person.id)
+        assert (erased.name, erased.email, erased.mobile) == ("—", None, None)
+        assert db.session.get(Registration, other.id).name == "李娜"
+    assert (
+        client.post(
+            f"/manage/{event.id}/attendees/{other.id + 100}/erase",
+            data={"csrf_token": csrf_token(client, base)},
+        ).status_code
+        == 404
+    )
