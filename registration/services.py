@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
 
 from app import db
 from events import audit
@@ -22,7 +21,7 @@ from registration import mail
 from registration.figures import HOLDING_STATUSES
 from registration.models import Registration
 from registration.models import RegistrationStatus as Status
-from registration.signup import promote_waitlisted
+from registration.signup import holders, lock_quota_rows, promote_waitlisted
 
 # --- changing registrations -------------------------------------------------------
 
@@ -77,38 +76,18 @@ def _require_status(registration: Registration, allowed: frozenset[Status]) -> N
         raise TransitionNotAllowed(registration.status)
 
 
-def _holders(*conditions) -> int:
-    statement = db.select(func.count(Registration.id)).where(
-        Registration.status.in_(HOLDING_STATUSES), *conditions
-    )
-    return db.session.execute(statement).scalar_one()
-
-
-def _lock(model, row_id: int) -> None:
-    """Row lock on PostgreSQL (``FOR UPDATE``); SQLite serialises writers itself.
-
-    Always the event before a category, so that two requests never wait on
-    each other in opposite orders.
-    """
-    db.session.execute(db.select(model.id).where(model.id == row_id).with_for_update())
-
-
 def ensure_place(event: Event, category: Category) -> None:
     """Raise :class:`QuotaFull` unless one more person may hold a place in ``category``.
 
     Holders are confirmed and pending registrations (a pending one keeps its
-    place while it waits for approval), counted after locking the quota rows.
+    place while it waits for approval), counted with the quota rows locked the
+    same way as a public sign-up (:func:`registration.signup.lock_quota_rows`).
     """
-    _lock(Event, event.id)
-    _lock(Category, category.id)
-    if (
-        category.quota is not None
-        and _holders(Registration.category_id == category.id) >= category.quota
-    ):
+    lock_quota_rows(event, category)
+    in_category, in_event = holders(event, category)
+    if category.quota is not None and in_category >= category.quota:
         raise QuotaFull(_l("category full"))
-    if event.capacity is not None and _holders(Registration.event_id == event.id) >= (
-        event.capacity
-    ):
+    if event.capacity is not None and in_event >= event.capacity:
         raise QuotaFull(_l("event full"))
 
 
@@ -198,8 +177,9 @@ def move_category(registration: Registration, category: Category, actor: User) -
         raise WrongCategory(_l("already in this category"))
     before = registration.category
     if registration.status in HOLDING_STATUSES and category.quota is not None:
-        _lock(Category, category.id)
-        if _holders(Registration.category_id == category.id) >= category.quota:
+        # Within one event the overall count does not change: only the quota matters.
+        lock_quota_rows(registration.event, category)
+        if holders(registration.event, category)[0] >= category.quota:
             raise QuotaFull(_l("category full"))
     registration.category = category
     db.session.flush()
