@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from app import db
 from events import setup
 from events.auth import event_role_required, password_link
+from events.errors import show_on_form
 from events.forms import (
     CategoryForm,
     CloneEventForm,
@@ -26,13 +27,6 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 DATE_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
 
-def _show_error(form, error: setup.SetupError) -> None:
-    if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors.append(str(error.message))
-    else:
-        flash(str(error.message), "danger")
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
@@ -45,7 +39,7 @@ def create():
                 form.data, current_user, default_categories=form.default_categories.data
             )
         except setup.SetupError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(
@@ -74,7 +68,7 @@ def edit(event: Event):
         try:
             changed = setup.update_event(event, form.data, current_user)
         except setup.SetupError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Saved.") if changed else _("Nothing was changed."), "success")
@@ -123,7 +117,7 @@ def clone(event: Event):
                 copy_team=form.copy_team.data,
             )
         except setup.SetupError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("The new edition is ready as a draft, without registrations."), "success")
@@ -149,7 +143,7 @@ def categories(event: Event):
         try:
             setup.save_category(event, None, form.data, current_user)
         except setup.SetupError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Category added."), "success")
@@ -168,7 +162,7 @@ def edit_category(event: Event, category_id: int):
         try:
             setup.save_category(event, category, form.data, current_user)
         except setup.SetupError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Category saved."), "success")
@@ -215,7 +209,7 @@ def team(event: Event):
                 current_user,
             )
         except setup.SetupError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             if created:

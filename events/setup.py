@@ -17,6 +17,7 @@ from sqlalchemy import inspect as sa_inspect
 from app import db
 from events import audit
 from events.dbtypes import utcnow
+from events.errors import RuleError
 from events.models import (
     Category,
     Event,
@@ -61,13 +62,8 @@ EVENT_FIELDS = (
 )
 
 
-class SetupError(Exception):
-    """A rule refused the change; ``field`` names the form field to show it at."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)  # lazy: translated when shown
-        self.message = message
-        self.field = field
+class SetupError(RuleError):
+    """A set-up rule refused the change."""
 
 
 def in_zone(value: datetime | None, zone: str) -> datetime | None:

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from app import db
 from events import audit
 from events.dbtypes import utcnow
+from events.errors import RuleError
 from events.models import Category, Event, User
 from events.setup import copy_row
 from registration.models import Answer, Question, QuestionKind
@@ -18,11 +19,8 @@ CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
 MAX_OPTIONS = 50
 
 
-class QuestionError(Exception):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)  # lazy: translated when shown
-        self.message = message
-        self.field = field
+class QuestionError(RuleError):
+    """A rule of the question editor refused the change."""
 
 
 def parse_options(text: str, existing: list[dict]) -> list[dict]:

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app import db
 from events.auth import event_role_required
+from events.errors import show_on_form
 from events.forms import EmptyForm
 from events.models import Category, Event, EventRole
 from registration import questionnaire
@@ -38,11 +39,7 @@ def _save(event: Event, question: Question | None, form: QuestionForm) -> Questi
             event, question, form.data, _chosen_categories(form), current_user
         )
     except questionnaire.QuestionError as error:
-        target = getattr(form, error.field or "", None)
-        if target is not None:
-            target.errors.append(str(error.message))
-        else:
-            flash(str(error.message), "danger")
+        show_on_form(form, error)
         return None
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import func, update
 from app import db
 from events import audit
 from events.dbtypes import utcnow
+from events.errors import RuleError
 from events.models import Category, Event, EventStatus
 from registration.figures import HOLDING_STATUSES
 from registration.models import Delegation, Registration
@@ -35,15 +36,8 @@ from registration.models import RegistrationStatus as Status
 ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
 
 
-class SignupError(Exception):
-    """A rule refused the sign-up; ``message`` is for the person, ``field`` for the form."""
-
-    field: str | None = None
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)  # lazy: translated when shown
-        self.message = message
-        self.field = field or self.field
+class SignupError(RuleError):
+    """A rule refused the sign-up; the message is for the person signing up."""
 
 
 class InvalidMobile(SignupError):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import db, limiter
+from events.errors import show_on_form
 from events.forms import EmptyForm
 from events.i18n import current_locale
 from events.models import Category, Event, EventStatus
@@ -73,12 +74,7 @@ def _try_register(event: Event, form):
         form.waitlist.data = "offer"
         return None
     except signup.SignupError as error:
-        target = getattr(form, error.field or "", None)
-        (
-            target.errors.append(str(error.message))
-            if target is not None
-            else flash(str(error.message), "danger")
-        )
+        show_on_form(form, error)
         return None
     questionnaire.save_answers(registration, form.answers_for(category.id))
     token = links.issue_manage_token(registration)
