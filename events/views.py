@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -84,6 +94,9 @@ def set_language():
 
 @bp.app_context_processor
 def inject_language_form():
+    # Mail is rendered with templates too, sometimes from commands with no request.
+    if not has_request_context():
+        return {}
     return {"language_form": LanguageForm(next=_current_path_without_lang())}
 
 

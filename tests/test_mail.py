@@ -191,3 +191,19 @@ def test_approval_and_rejection_are_written_to_the_person(
     refusal = by_recipient["zhangwei@example.com"].get_body(preferencelist=("plain",))
     assert "很遗憾，您的报名未获通过。" in refusal.get_content()
     assert "名额已满，敬请谅解" in refusal.get_content()
+
+
+def test_messages_can_be_written_outside_a_request(app, make_event, make_registration):
+    """Commands (a purge, a reminder job) queue mail with no request around them."""
+    event = make_event()
+    registration = make_registration(event, email="wangli@example.com")
+    with app.app_context():
+        message = mail.queue(
+            "confirmation",
+            "wangli@example.com",
+            locale="zh_Hans_CN",
+            event=db.session.get(Event, event.id),
+            registration=db.session.get(Registration, registration.id),
+        )
+        assert "王立" in message.body_text
+        db.session.rollback()
