@@ -44,7 +44,13 @@ limiter = Limiter(get_remote_address)
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides every other source."""
     from events import auth, cli, config, dbtypes, i18n, manage, navigation, programme, views, web
-    from registration import attendees, personal_data, questions
+    from registration import (
+        attendees,
+        delegation_admin,
+        delegation_portal,
+        personal_data,
+        questions,
+    )
     from registration import cli as registration_cli
     from registration import views as registration_views
     from registration import web as registration_web
@@ -80,6 +86,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         attendees.bp,
         questions.bp,
         registration_views.bp,
+        delegation_admin.bp,
+        delegation_portal.bp,
         personal_data.bp,
     ):
         app.register_blueprint(blueprint)

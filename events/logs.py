@@ -1,9 +1,10 @@
 """Keep secrets out of access logs.
 
-Manage links (``/r/<secret>``) and set-password links carry secrets in their
-path, and web servers log request paths. This filter rewrites the secret
-part before any handler sees the record, for the development server's
-logger and gunicorn's access logger alike.
+Manage links (``/r/<secret>``), delegation portal links (``/d/<secret>``) and
+set-password links carry secrets in their path, and web servers log request
+paths. This filter rewrites the secret part before any handler sees the
+record, for the development server's logger and gunicorn's access logger
+alike.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
-SECRET_PATHS = re.compile(r"(/r/|/set-password/)[A-Za-z0-9._~-]+")
+SECRET_PATHS = re.compile(r"(/r/|/d/|/set-password/)[A-Za-z0-9._~-]+")
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 
 

@@ -97,7 +97,8 @@ def inject_language_form():
     # Mail is rendered with templates too, sometimes from commands with no request.
     if not has_request_context():
         return {}
-    return {"language_form": LanguageForm(next=_current_path_without_lang())}
+    # formdata=None: the switcher never reads the page's own POST (nor a refused body).
+    return {"language_form": LanguageForm(formdata=None, next=_current_path_without_lang())}
 
 
 def _current_path_without_lang() -> str:

@@ -31,6 +31,7 @@ from events.services import add_member, create_user, find_user_by_email
 from registration.models import (
     Delegation,
     DelegationKind,
+    DelegationQuota,
     DelegationStatus,
     Question,
     QuestionKind,
@@ -344,7 +345,9 @@ def _conference(rng: random.Random) -> Event:
             leader_email=f"chamber.{len(place)}{rng.randrange(1000, 9999)}@example.org",
             deadline=local(2019, 9, 15, 18),
             created_at=local(2019, 8, 2),
+            invited_at=local(2019, 8, 2),
         )
+        delegation.quotas.append(DelegationQuota(category=categories["delegate"], places=32))
         db.session.add(delegation)
         for index in range(rng.randint(26, 32)):
             _register(
@@ -893,4 +896,54 @@ def _next_conference(rng: random.Random) -> Event:
                 status=status,
                 when=_spread(rng, *window),
             )
+    _next_conference_delegations(event, categories, people, rng, window)
     return event
+
+
+def _next_conference_delegations(event, categories, people, rng, window) -> None:
+    """One delegation registering its members, one application waiting for review."""
+    year = event.starts_at.year
+    leader, _latin = people.name()
+    qingdao = Delegation(
+        event=event,
+        name="青岛市工商联代表团",
+        kind=DelegationKind.CITY,
+        region="青岛",
+        status=DelegationStatus.APPROVED,
+        leader_name=leader,
+        leader_mobile=people.mobile(),
+        leader_email="qingdao.delegation@example.org",
+        deadline=local(year, 9, 10, 18),
+        invited_at=window[0],
+        created_at=window[0],
+    )
+    qingdao.quotas.append(DelegationQuota(category=categories["delegate"], places=20))
+    qingdao.quotas.append(DelegationQuota(category=categories["guest"], places=2))
+    db.session.add(qingdao)
+    for index in range(9):
+        _register(
+            event,
+            categories["guest" if index == 0 else "delegate"],
+            people,
+            "青岛",
+            delegation=qingdao,
+            status=RegistrationStatus.PENDING if index == 0 else RegistrationStatus.CONFIRMED,
+            position="会长" if index == 0 else None,
+            when=_spread(rng, *window),
+        )
+    leader, _latin = people.name()
+    db.session.add(
+        Delegation(
+            event=event,
+            name="上海市山东商会",
+            kind=DelegationKind.CHAMBER,
+            region="上海",
+            status=DelegationStatus.PENDING,
+            leader_name=leader,
+            leader_mobile=people.mobile(),
+            leader_email="sh.shandong.chamber@example.org",
+            expected_size=15,
+            application_note="成员企业以现代金融和新一代信息技术为主，另有两位嘉宾希望参加开幕式。",
+            created_at=window[1],
+        )
+    )

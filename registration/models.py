@@ -39,7 +39,15 @@ class DelegationStatus(enum.StrEnum):
 
 
 class Delegation(db.Model):
-    """A group (代表团) that a leader registers as a whole."""
+    """A group (代表团) that a leader registers as a whole.
+
+    An organiser creates it (approved at once), or a leader applies on the
+    public page (pending until an organiser approves). Once approved the
+    leader gets a portal link (``/d/<secret>``, only its SHA-256 stored, like
+    a registration's manage link) to add members until the deadline.
+    Quotas per category (:class:`DelegationQuota`) cap the delegation's
+    members on top of the category's and the event's own limits.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -52,11 +60,49 @@ class Delegation(db.Model):
     leader_name: Mapped[str] = mapped_column(String(100))
     leader_mobile: Mapped[str | None] = mapped_column(String(20))
     leader_email: Mapped[str | None] = mapped_column(String(254))
+    #: The leader's language: the invitation and the portal use it.
+    locale: Mapped[str] = mapped_column(
+        String(16), default="zh_Hans_CN", server_default="zh_Hans_CN"
+    )
+    #: How many members the leader expects to bring (their application's estimate).
+    expected_size: Mapped[int | None]
+    #: What the leader wrote when applying.
+    application_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: SHA-256 of the secret in the leader's portal link; None until approved.
+    manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship("Event")
     members: Mapped[list[Registration]] = relationship(back_populates="delegation")
+    quotas: Mapped[list[DelegationQuota]] = relationship(
+        back_populates="delegation", cascade="all, delete-orphan"
+    )
+
+    def places_for(self, category_id: int) -> int | None:
+        """The delegation's places in a category; None when it may not use it."""
+        return next((q.places for q in self.quotas if q.category_id == category_id), None)
+
+    @property
+    def expected(self) -> int | None:
+        """Places given to the delegation, else the leader's own estimate."""
+        return sum(q.places for q in self.quotas) if self.quotas else self.expected_size
+
+
+class DelegationQuota(db.Model):
+    """How many members of a delegation may hold places in one category."""
+
+    delegation_id: Mapped[int] = mapped_column(
+        ForeignKey("delegation.id", ondelete="CASCADE"), primary_key=True
+    )
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("category.id", ondelete="CASCADE"), primary_key=True
+    )
+    places: Mapped[int]
+
+    delegation: Mapped[Delegation] = relationship(back_populates="quotas")
+    category: Mapped[Category] = relationship("Category")
 
 
 class Registration(db.Model):

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app import db
 from events import audit
 from events.models import Category, Event, User
-from registration import mail
+from registration import links, mail
 from registration.figures import HOLDING_STATUSES
 from registration.models import Registration
 from registration.models import RegistrationStatus as Status
@@ -152,12 +152,31 @@ def fill_from_waiting_list(event: Event, category: Category) -> list[Registratio
     """Promote the oldest waitlisted people into free places and write to them."""
     promoted = promote_waitlisted(event, category)
     for registration in promoted:
-        notify(registration)
+        notify(registration, kind="promotion")
     return promoted
 
 
-def notify(registration: Registration, *, note: str = "") -> None:
-    """Tell the person their registration's new status, if they gave an email address."""
+def notify(registration: Registration, *, note: str = "", kind: str = "confirmation") -> None:
+    """Tell the person their registration's new status, if they gave an email address.
+
+    ``confirmation`` words itself after the status; ``promotion`` tells a
+    waitlisted person that a place came free for them.
+    """
+    if registration.email:
+        mail.queue(
+            kind,
+            registration.email,
+            locale=registration.locale,
+            event=registration.event,
+            registration=registration,
+            note=note,
+            resend_url=links.resend_url(registration.event),
+        )
+
+
+def welcome(registration: Registration) -> str:
+    """A new registration's manage link, and its confirmation when there is an address."""
+    token = links.issue_manage_token(registration)
     if registration.email:
         mail.queue(
             "confirmation",
@@ -165,11 +184,14 @@ def notify(registration: Registration, *, note: str = "") -> None:
             locale=registration.locale,
             event=registration.event,
             registration=registration,
-            note=note,
+            manage_url=links.manage_url(token),
         )
+    return token
 
 
-def move_category(registration: Registration, category: Category, actor: User) -> None:
+def move_category(
+    registration: Registration, category: Category, actor: User | None, *, actor_label: str = ""
+) -> None:
     """Into another category of the same event; a place holder must fit its quota."""
     if category.event_id != registration.event_id:
         raise WrongCategory(_l("category of another event"))
@@ -189,6 +211,7 @@ def move_category(registration: Registration, category: Category, actor: User) -
         registration.id,
         event_id=registration.event_id,
         actor=actor,
+        actor_label=actor_label,
         from_category_id=before.id,
         from_category=before.name_zh,
         to_category_id=category.id,
@@ -276,13 +299,15 @@ def resend_confirmation(registration: Registration, actor: User) -> None:
     )
 
 
-def record_self_service(registration: Registration, action: str) -> None:
-    """Audit a change the person made through their manage link."""
+def record_self_service(
+    registration: Registration, action: str, *, actor_label: str = "registrant"
+) -> None:
+    """Audit a change the person (or their delegation's leader) made through their link."""
     db.session.flush()
     audit.record(
         action,
         "registration",
         registration.id,
         event_id=registration.event_id,
-        actor_label="registrant",
+        actor_label=actor_label,
     )

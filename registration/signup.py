@@ -14,6 +14,7 @@ waitlisted registration of that category (:func:`promote_waitlisted`).
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -77,6 +78,17 @@ def normalise_mobile(raw: str, region: str = "CN") -> str:
     ):
         raise InvalidMobile(_l("Please give a mobile number (11 digits, starting with 1)."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f·"
+_SPACE_IN_HAN_NAME = re.compile(f"(?<=[{_HAN}]) (?=[{_HAN}])")
+
+
+def normalise_name(raw: str) -> str:
+    """A name as printed on badges: one space between Latin words, none between Chinese
+    characters (``张 伟`` → ``张伟``), full-width letters and spaces made plain."""
+    text = " ".join(unicodedata.normalize("NFKC", raw or "").split())
+    return _SPACE_IN_HAN_NAME.sub("", text)
 
 
 def registration_open(event: Event, now: datetime | None = None) -> bool:
@@ -179,8 +191,8 @@ def register(
         category=category,
         delegation=delegation,
         status=status,
-        name=person.name.strip(),
-        name_en=(person.name_en or "").strip() or None,
+        name=normalise_name(person.name),
+        name_en=normalise_name(person.name_en or "") or None,
         organisation=person.organisation.strip(),
         position=person.position.strip(),
         mobile=mobile,

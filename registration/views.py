@@ -51,7 +51,7 @@ def register(slug: str):
         event=event,
         form=form,
         is_open=is_open,
-        offer_waitlist=form.waitlist.data == "offer",
+        offer_waitlist=getattr(form, "offer_waitlist", False),
     )
 
 
@@ -71,14 +71,13 @@ def _try_register(event: Event, form):
             event, category, person, locale=current_locale(), waitlist=form.waitlist.data == "yes"
         )
     except signup.QuotaFull:
-        form.waitlist.data = "offer"
+        form.offer_waitlist = True
         return None
     except signup.SignupError as error:
         show_on_form(form, error)
         return None
     questionnaire.save_answers(registration, form.answers_for(category.id))
-    token = links.issue_manage_token(registration)
-    _write_confirmation(registration, token)
+    token = services.welcome(registration)
     db.session.commit()
     flash(
         _(
@@ -88,18 +87,6 @@ def _try_register(event: Event, form):
         "success",
     )
     return redirect(url_for("registration.manage", token=token))
-
-
-def _write_confirmation(registration: Registration, token: str) -> None:
-    if registration.email:
-        mail.queue(
-            "confirmation",
-            registration.email,
-            locale=registration.locale,
-            event=registration.event,
-            registration=registration,
-            manage_url=links.manage_url(token),
-        )
 
 
 def _registration_or_404(token: str) -> Registration:

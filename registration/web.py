@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from events.navigation import Tab, add_manage_tab
 from events.setup import register_clone_hook
 from registration import figures, mail, questionnaire, signup
+from registration.delegation_forms import kind_label
 from registration.models import QuestionKind, RegistrationStatus
 from registration.question_forms import QUESTION_KINDS
 
@@ -53,4 +54,14 @@ def init_app(app: Flask) -> None:
     add_manage_tab(app, Tab("questions.index", _l("Questions"), 30, ("questions.edit",)))
     add_manage_tab(app, Tab("attendees.index", _l("Attendees"), 50, ("attendees.detail",)))
     add_manage_tab(app, Tab("attendees.export", _l("Export"), 60))
+    add_manage_tab(
+        app,
+        Tab(
+            "delegation_admin.index",
+            _l("Delegations"),
+            55,
+            ("delegation_admin.new", "delegation_admin.edit"),
+        ),
+    )
+    app.jinja_env.globals["delegation_kind_label"] = kind_label
     app.jinja_env.globals["status_label"] = status_label

@@ -134,6 +134,10 @@ def test_a_full_category_offers_the_waiting_list(app, client, event):
     response = register(other, event, mobile="13800000001")
     page = response.get_data(as_text=True)
     assert "加入候补名单" in page
+    # A browser posts every input named "waitlist": the button must be the only one.
+    assert re.findall(r'<[^>]*name="waitlist"[^>]*>', page) == [
+        '<button type="submit" name="waitlist" value="yes" class="btn btn-warning">'
+    ]
     response = register(other, event, mobile="13800000001", waitlist="yes")
     assert response.status_code == 302
     assert "候补" in other.get(response.headers["Location"]).get_data(as_text=True)

@@ -79,6 +79,8 @@ def test_access_logs_never_show_link_secrets(app, caplog):
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         logging.getLogger("werkzeug").info('127.0.0.1 - - "GET /r/%s HTTP/1.1" 200 -', secret)
         logging.getLogger("werkzeug").info('"GET /set-password/%s.abc HTTP/1.1" 404 -', secret)
+        logging.getLogger("werkzeug").info('"POST /d/%s/roster HTTP/1.1" 302 -', secret)
     assert secret not in caplog.text
+    assert "/d/[redacted]/roster HTTP/1.1" in caplog.text
     assert "/r/[redacted] HTTP/1.1" in caplog.text
     assert "/set-password/[redacted] HTTP/1.1" in caplog.text

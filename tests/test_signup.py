@@ -162,6 +162,10 @@ def test_a_freed_place_goes_to_the_oldest_waiting_person_who_is_told(app, open_e
         assert list(statuses.values()).count(RegistrationStatus.WAITLISTED) == 1
         message = db.session.execute(db.select(EmailOutbox)).scalar_one()
         assert (message.recipient, message.registration_id) == ("lina@example.com", first_id)
+        assert message.kind == "promotion"
+        assert message.subject.startswith("名额已为您空出")
+        assert "已从候补名单转为正式报名" in message.body_text
+        assert "http://localhost/e/" in message.body_text  # where to ask for the link again
 
 
 # --- concurrency ----------------------------------------------------------------------

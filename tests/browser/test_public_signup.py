@@ -67,7 +67,7 @@ def test_a_delegate_registers_on_a_phone_and_opens_the_emailed_link(browser, liv
     )
     page = phone.new_page()
     page.goto(f"/e/rushang-{year}")
-    page.get_by_role("link", name="报名").click()
+    page.get_by_role("link", name="报名", exact=True).click()
     page.get_by_label("代表 / Delegate").check()
     page.get_by_label("姓名").fill("孔繁华")
     page.get_by_label("单位").fill("曲阜鲁信文化创意有限公司")
