@@ -102,6 +102,9 @@ def _defaults(app: Flask) -> dict:
         "MAIL_USERNAME": None,
         "MAIL_PASSWORD": None,
         "MAIL_TIMEOUT": 10,
+        # After a response: "thread" hands queued mail to a per-process sender
+        # thread; "inline" sends it while the response closes (tests).
+        "MAIL_SEND_AFTER_RESPONSE": "thread",
         # The name said in EHLO; empty asks the system (a DNS lookup, slow where DNS is).
         "MAIL_LOCAL_HOSTNAME": None,
         "MAIL_DEFAULT_SENDER": "会务 Huiwu <noreply@huiwu.localhost>",

@@ -8,13 +8,16 @@ URL switches too, so that organisers can share English links.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import support
 from babel.dates import format_date, format_datetime, format_time
 from flask import has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 DEFAULT_LOCALE = "zh_Hans_CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -89,3 +92,18 @@ def local_time(value: datetime | None, zone=None, fmt: str = "short") -> str:
     if value is None:
         return ""
     return format_time(value, fmt, tzinfo=_zone(zone), locale=current_locale())
+
+
+@functools.cache
+def _wtforms_catalog(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def share_wtforms_catalog() -> None:
+    """Before each request: WTForms' own messages from a catalogue loaded once per process.
+
+    Flask-WTF would otherwise read and parse the catalogue file on every
+    request that builds a form; it looks on the request first.
+    """
+    if request.endpoint != "static":
+        request.wtforms_translations = _wtforms_catalog(str(get_locale()))

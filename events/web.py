@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = HttpsAwareSessionInterface()
     logs.install()
     app.after_request(_security_headers)
+    app.before_request(i18n.share_wtforms_catalog)
     app.register_error_handler(CSRFError, _csrf_error)
     for code in ERROR_CODES:
         app.register_error_handler(code, _http_error)

@@ -10,9 +10,11 @@ Addresses and bodies never go to the application log.
 from __future__ import annotations
 
 import base64
+import os
 import smtplib
 import ssl
 import sys
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -76,17 +78,69 @@ def init_app(app: Flask) -> None:
 
 
 def _send_after_response(response):
-    """Send what this request queued once the response has gone out, if it committed."""
+    """Send what this request queued once the response has gone out, if it committed.
+
+    With ``MAIL_SEND_AFTER_RESPONSE = "thread"`` (the default) a per-process
+    sender thread takes the messages, so a worker never waits for the SMTP
+    server before serving its next request, and messages queued by many
+    requests meanwhile go out in one batch. ``"inline"`` sends them on the
+    closing response itself (tests use it: they read the mailbox right after).
+    Either way a message not sent (a crash, a stop) stays pending in the
+    outbox for ``flask outbox send``.
+    """
     ids = g.pop("queued_mail", [])
     if ids:
         app = current_app._get_current_object()
-
-        def send_later():
-            with app.app_context():
-                send_pending(ids=ids)
-
-        response.call_on_close(send_later)
+        if app.config.get("MAIL_SEND_AFTER_RESPONSE", "thread") == "thread":
+            response.call_on_close(lambda: _SENDER.submit(app, ids))
+        else:
+            response.call_on_close(lambda: _send_in_context(app, ids))
     return response
+
+
+def _send_in_context(app: Flask, ids) -> None:
+    with app.app_context():
+        try:
+            send_pending(ids=ids)
+        except Exception:  # the outbox keeps the messages for the next try
+            app.logger.exception("sending queued mail failed")
+            db.session.rollback()
+
+
+class _Sender:
+    """One daemon thread per process that sends queued messages in batches.
+
+    Started on first use and again after a fork (gunicorn forks its workers
+    from a master that may have imported the app).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._waiting: dict[Flask, list[int]] = {}
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+
+    def submit(self, app: Flask, ids) -> None:
+        with self._lock:
+            self._waiting.setdefault(app, []).extend(ids)
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="huiwu-mail", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                batches, self._waiting = self._waiting, {}
+            for app, ids in batches.items():
+                _send_in_context(app, ids)
+
+
+_SENDER = _Sender()
 
 
 def send_pending(*, ids=None, limit: int = 200, ignore_schedule: bool = False) -> dict:

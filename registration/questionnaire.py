@@ -182,6 +182,8 @@ def snapshot_of(question: Question, value) -> dict:
 
 def save_answers(registration, answers: dict[Question, object]) -> None:
     """Store or replace answers; empty answers remove an earlier one."""
+    if not answers:
+        return  # an event without questions: not even a query
     existing = {answer.question_id: answer for answer in registration.answers}
     for question, value in answers.items():
         current = existing.get(question.id)

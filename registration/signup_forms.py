@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -150,6 +152,41 @@ def question_field(question: Question):
 
 
 def signup_form_class(questions: list[Question]) -> type[SignupForm]:
-    """A SignupForm subclass with one field per question (WTForms binds fields per class)."""
-    fields = {field_name(question): question_field(question) for question in questions}
-    return type("EventSignupForm", (SignupForm,), fields)
+    """A SignupForm subclass with one field per question (WTForms binds fields per class).
+
+    Classes are reused while the questions read the same: building one costs
+    more than the rest of a sign-up's form handling during a registration rush.
+    """
+    return _form_class_for(tuple(_question_key(question) for question in questions), questions)
+
+
+def _question_key(question: Question) -> str:
+    return json.dumps(
+        [
+            question.id,
+            question.version,
+            question.kind.value,
+            question.label_zh,
+            question.label_en,
+            question.help_zh,
+            question.help_en,
+            question.options,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+_FORM_CLASSES: dict[tuple[str, ...], type[SignupForm]] = {}
+_FORM_CLASSES_KEPT = 256
+
+
+def _form_class_for(key: tuple[str, ...], questions: list[Question]) -> type[SignupForm]:
+    form_class = _FORM_CLASSES.get(key)
+    if form_class is None:
+        fields = {field_name(question): question_field(question) for question in questions}
+        form_class = type("EventSignupForm", (SignupForm,), fields)
+        if len(_FORM_CLASSES) >= _FORM_CLASSES_KEPT:
+            _FORM_CLASSES.clear()  # questions were edited many times: start afresh
+        _FORM_CLASSES[key] = form_class
+    return form_class

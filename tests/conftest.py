@@ -78,6 +78,8 @@ def make_test_app(database_url: str, instance: Path, **overrides):
         "INSTANCE_PATH": str(instance),
         # Names for both ends of SMTP: no DNS lookup of this machine's name.
         "MAIL_LOCAL_HOSTNAME": "app.huiwu.test",
+        # Tests read the mailbox right after a request: send before it returns.
+        "MAIL_SEND_AFTER_RESPONSE": "inline",
     }
     config.update(overrides)
     return create_app(config)

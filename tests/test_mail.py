@@ -207,3 +207,44 @@ def test_messages_can_be_written_outside_a_request(app, make_event, make_registr
         )
         assert "王立" in message.body_text
         db.session.rollback()
+
+
+def test_the_sender_thread_sends_after_the_response(app, make_event, smtp_server):
+    """Production hands queued mail to a per-process thread: the worker never waits."""
+    import time
+
+    from registration.signup import Person, register
+
+    event = make_event()
+    app.config["MAIL_SEND_AFTER_RESPONSE"] = "thread"
+    try:
+        with app.test_request_context("/"):
+            stored = db.session.get(Event, event.id)
+            registration = register(
+                stored,
+                stored.categories[0],
+                Person(name="王立", mobile="13900000011", email="wangli@example.com"),
+                check_window=False,
+            )
+            mail.queue(
+                "confirmation",
+                registration.email,
+                locale="zh_Hans_CN",
+                event=stored,
+                registration=registration,
+            )
+            db.session.commit()
+            response = app.response_class("done")
+            app.process_response(response)
+            response.close()
+        deadline = time.monotonic() + 10
+        while not smtp_server.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        app.config["MAIL_SEND_AFTER_RESPONSE"] = "inline"
+    (received,) = smtp_server.messages
+    assert received["to"] == ["wangli@example.com"]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and [m.status for m in outbox(app)] != [MailStatus.SENT]:
+        time.sleep(0.05)
+    assert [m.status for m in outbox(app)] == [MailStatus.SENT]

@@ -63,6 +63,7 @@ def live_server(tmp_path_factory, mailbox):
         f"sqlite:///{folder / 'live.db'}",
         folder,
         TESTING=False,
+        MAIL_SEND_AFTER_RESPONSE="thread",  # as in production: a sender thread per process
         MAIL_BACKEND="smtp",
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=mailbox.port,
