@@ -548,28 +548,29 @@ def _place_refusal(delegation, category, own: int, in_category: int, in_event: i
 
 
 def _insert_members(delegation: Delegation, categories: dict, people: list[dict]) -> list:
+    """One batch of inserts: the rows (manage links issued first), then audit and mail."""
     event = delegation.event
-    members = []
+    members, tokens = [], []
     for person in people:
         category = categories[person["category_id"]]
-        members.append(
-            Registration(
-                event=event,
-                category=category,
-                delegation=delegation,
-                status=signup.initial_status(event, category),
-                name=person["name"],
-                name_en=person["name_en"] or None,
-                organisation=person["organisation"],
-                position=person["position"],
-                mobile=person["mobile"],
-                email=person["email"],
-                locale=delegation.locale,
-            )
+        registration = Registration(
+            event=event,
+            category=category,
+            delegation=delegation,
+            status=signup.initial_status(event, category),
+            name=signup.normalise_name(person["name"]),
+            name_en=signup.normalise_name(person["name_en"] or "") or None,
+            organisation=person["organisation"],
+            position=person["position"],
+            mobile=person["mobile"],
+            email=person["email"],
+            locale=delegation.locale,
         )
+        tokens.append(links.issue_manage_token(registration))
+        members.append(registration)
     db.session.add_all(members)
     db.session.flush()
-    for registration in members:
+    for registration, token in zip(members, tokens, strict=True):
         audit.record(
             "registration.created",
             "registration",
@@ -579,7 +580,7 @@ def _insert_members(delegation: Delegation, categories: dict, people: list[dict]
             to_status=registration.status.value,
             source="roster",
         )
-        services.welcome(registration)
+        services.welcome(registration, token, flush=False)
     audit.record(
         "delegation.roster_imported",
         "delegation",

@@ -174,9 +174,13 @@ def notify(registration: Registration, *, note: str = "", kind: str = "confirmat
         )
 
 
-def welcome(registration: Registration) -> str:
-    """A new registration's manage link, and its confirmation when there is an address."""
-    token = links.issue_manage_token(registration)
+def welcome(registration: Registration, token: str | None = None, *, flush: bool = True) -> str:
+    """A new registration's manage link, and its confirmation when there is an address.
+
+    ``token``: one issued before the row was inserted (bulk imports do so,
+    to save an update per row).
+    """
+    token = token or links.issue_manage_token(registration)
     if registration.email:
         mail.queue(
             "confirmation",
@@ -185,6 +189,7 @@ def welcome(registration: Registration) -> str:
             event=registration.event,
             registration=registration,
             manage_url=links.manage_url(token),
+            flush=flush,
         )
     return token
 

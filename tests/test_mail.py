@@ -248,3 +248,20 @@ def test_the_sender_thread_sends_after_the_response(app, make_event, smtp_server
     while time.monotonic() < deadline and [m.status for m in outbox(app)] != [MailStatus.SENT]:
         time.sleep(0.05)
     assert [m.status for m in outbox(app)] == [MailStatus.SENT]
+
+
+def test_names_are_escaped_in_html_mail_and_plain_in_text(app, make_event, make_registration):
+    event = make_event()
+    registration = make_registration(event, name="<b>王立</b>")
+    with app.test_request_context("/"):
+        message = mail.queue(
+            "confirmation",
+            "wangli@example.com",
+            locale="zh_Hans_CN",
+            event=db.session.get(Event, event.id),
+            registration=db.session.get(Registration, registration.id),
+        )
+        assert "&lt;b&gt;王立&lt;/b&gt;" in message.body_html
+        assert "<b>王立</b>" not in message.body_html
+        assert "<b>王立</b>" in message.body_text
+        db.session.rollback()
