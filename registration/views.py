@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import bindparam
+from sqlalchemy.orm import joinedload
 
 from app import db, limiter
 from events.errors import show_on_form
@@ -23,11 +25,19 @@ SIGNUP_LIMIT = "10 per minute;60 per hour"
 LINK_LIMIT = "30 per minute"
 
 
-def _public_event(slug: str) -> Event:
-    event = db.one_or_404(db.select(Event).filter_by(slug=slug))
+def _public_event(slug: str, *, with_categories: bool = False) -> Event:
+    statement = _EVENT_WITH_CATEGORIES if with_categories else _EVENT
+    event = db.session.execute(statement, {"slug": slug}).unique().scalar_one_or_none()
+    if event is None:
+        abort(404)
     if event.status is EventStatus.DRAFT and not can_organise(current_user, event):
         abort(404)
     return event
+
+
+# Built once: the public pages take the brunt of a registration rush.
+_EVENT = db.select(Event).where(Event.slug == bindparam("slug"))
+_EVENT_WITH_CATEGORIES = _EVENT.options(joinedload(Event.categories))
 
 
 def _chosen_category(event: Event, value) -> Category | None:
@@ -37,7 +47,8 @@ def _chosen_category(event: Event, value) -> Category | None:
 @bp.route("/e/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(SIGNUP_LIMIT, methods=["POST"])
 def register(slug: str):
-    event = _public_event(slug)
+    # The form lists the categories: load them with the event, one query.
+    event = _public_event(slug, with_categories=True)
     g.no_store = True
     questions = questionnaire.event_questions(event)
     form = signup_form_class(questions)(event=event, questions=questions)
