@@ -192,7 +192,7 @@ def count_in_database(app, category_id: int) -> Counter:
 
 
 @contextmanager
-def gunicorn(url: str, workers: int, folder: Path):
+def gunicorn(url: str, workers: int, folder: Path, threads: int = 1):
     """Serve ``app:create_app()`` on a free port; yield (port, master process)."""
     port = free_port()
     env = {
@@ -203,7 +203,7 @@ def gunicorn(url: str, workers: int, folder: Path):
         "HUIWU_RATELIMIT_ENABLED": "false",
         "HUIWU_MAIL_BACKEND": "console",
     }
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers)]
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads)]
     command += ["-b", f"127.0.0.1:{port}", "app:create_app()"]
     log_path = folder / "gunicorn.log"
     with log_path.open("wb") as log:
@@ -566,8 +566,9 @@ def measure(url: str, args) -> str:
     with tempfile.TemporaryDirectory(prefix="huiwu-bench-") as folder:
         app = make_app(url, Path(folder))
         categories = seed(app, args.quota)
-        with gunicorn(url, args.workers, Path(folder)) as (port, master):
-            print(f"[server] gunicorn -w {args.workers} (sync) on 127.0.0.1:{port}")
+        with gunicorn(url, args.workers, Path(folder), args.threads) as (port, master):
+            kind = "sync" if args.threads == 1 else f"gthread, {args.threads} threads each"
+            print(f"[server] gunicorn -w {args.workers} ({kind}) on 127.0.0.1:{port}")
             base_rps = baseline(port, args.clients, args.baseline_requests)
             warm_up(port, args.clients, categories[WARMUP_SLUG], args.waitlist_post)
             tally, wall = rush(port, master, args, categories[RUSH_SLUG])
@@ -584,6 +585,7 @@ def main() -> None:
     parser.add_argument("--signups", type=int, default=1000)
     parser.add_argument("--quota", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="more than 1: gthread workers")
     parser.add_argument("--baseline-requests", type=int, default=2000)
     parser.add_argument("--waitlist-post", choices=("browser", "single"), default="browser")
     parser.add_argument(

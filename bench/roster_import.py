@@ -22,7 +22,7 @@ when it ran):
 
 Target: under 5 s for each file.
 
-    .venv/bin/python bench/roster_import.py [--rows 5000] [--database-url URL]
+    .venv/bin/python bench/roster_import.py [--rows 5000] [--runs 3] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import argparse
 import csv
 import io
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -105,8 +106,8 @@ def as_xlsx(rows) -> bytes:
     return buffer.getvalue()
 
 
-def seed(app, rows: int) -> dict[str, int]:
-    """Fresh tables; one open event and two delegations with room for everyone."""
+def seed(app, rows: int, runs: int) -> dict[str, list[int]]:
+    """Fresh tables; one open event and a delegation per format and run."""
     now = datetime.now(UTC)
     with app.app_context():
         db.drop_all()
@@ -127,11 +128,11 @@ def seed(app, rows: int) -> dict[str, int]:
             for n, (code, zh, en) in enumerate(CATEGORIES)
         ]
         db.session.add_all([event, *categories])
-        ids = {}
-        for label in ("csv", "xlsx"):
+        ids: dict[str, list[int]] = {"csv": [], "xlsx": []}
+        for label, run in [(label, run) for label in ids for run in range(runs)]:
             delegation = Delegation(
                 event=event,
-                name=f"压测代表团（{label}）",
+                name=f"压测代表团（{label} {run + 1}）",
                 kind=DelegationKind.CHAMBER,
                 status=DelegationStatus.APPROVED,
                 leader_name="李建国",
@@ -141,7 +142,7 @@ def seed(app, rows: int) -> dict[str, int]:
                 delegation.quotas.append(DelegationQuota(category=category, places=rows))
             db.session.add(delegation)
             db.session.flush()
-            ids[label] = delegation.id
+            ids[label].append(delegation.id)
         db.session.commit()
     return ids
 
@@ -167,7 +168,8 @@ def baseline(data: bytes) -> float:
     return time.perf_counter() - started
 
 
-def measure(url: str, rows: int, files: dict[str, bytes], label: str) -> tuple[float, float]:
+def measure(url: str, args, files: dict[str, list[bytes]], label: str) -> tuple[float, float]:
+    """Median seconds of ``args.runs`` imports of each format (fresh members every run)."""
     folder = Path(tempfile.mkdtemp(prefix="huiwu-roster-"))
     app = create_app(
         {
@@ -176,37 +178,49 @@ def measure(url: str, rows: int, files: dict[str, bytes], label: str) -> tuple[f
             "SECRET_KEY": "bench-only-secret-key-0123456789abcdef",
         }
     )
-    ids = seed(app, rows)
-    csv_s = timed_import(app, ids["csv"], files["csv"])
-    xlsx_s = timed_import(app, ids["xlsx"], files["xlsx"])
+    ids = seed(app, args.rows, args.runs)
+    times = {
+        kind: [timed_import(app, ids[kind][n], files[kind][n]) for n in range(args.runs)]
+        for kind in ("csv", "xlsx")
+    }
+    csv_s, xlsx_s = (statistics.median(times[kind]) for kind in ("csv", "xlsx"))
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
-    print(f"[{label}] csv {csv_s:.2f} s, xlsx {xlsx_s:.2f} s for {rows} members each")
+    runs = {kind: " ".join(f"{t:.2f}" for t in times[kind]) for kind in times}
+    print(
+        f"[{label}] median of {args.runs}: csv {csv_s:.2f} s ({runs['csv']}), "
+        f"xlsx {xlsx_s:.2f} s ({runs['xlsx']}) for {args.rows} members each"
+    )
     return csv_s, xlsx_s
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3, help="imports of each format; median")
     parser.add_argument("--database-url", help="PostgreSQL URL (its tables are recreated)")
     args = parser.parse_args()
+    # Every run its own people: nobody may be registered twice.
     files = {
-        "csv": as_csv(roster_rows(args.rows, 10_000_000, 1)),
-        "xlsx": as_xlsx(roster_rows(args.rows, 20_000_000, 2)),
+        "csv": [as_csv(roster_rows(args.rows, 10_000_000 * (n + 1), n)) for n in range(args.runs)],
+        "xlsx": [
+            as_xlsx(roster_rows(args.rows, 50_000_000 + 10_000_000 * n, 100 + n))
+            for n in range(args.runs)
+        ],
     }
-    sizes = {kind: f"{len(data) / 1024:.0f} KiB" for kind, data in files.items()}
+    sizes = {kind: f"{len(data[0]) / 1024:.0f} KiB" for kind, data in files.items()}
     print(f"[files] csv (GB18030) {sizes['csv']}, xlsx {sizes['xlsx']}")
-    base = min(baseline(files["csv"]) for _ in range(5))
+    base = min(baseline(files["csv"][0]) for _ in range(5))
     print(f"[baseline] csv.reader alone: {base * 1000:.1f} ms")
     with tempfile.TemporaryDirectory() as folder:
-        result = measure(f"sqlite:///{folder}/bench.db", args.rows, files, "sqlite")
+        result = measure(f"sqlite:///{folder}/bench.db", args, files, "sqlite")
     with postgres(args.database_url) as (url, where):
         if url is None:
             print(f"[postgresql] skipped: {where}")
         else:
             print(f"[postgresql] {where}")
-            result = measure(url, args.rows, files, "postgresql")
+            result = measure(url, args, files, "postgresql")
     print(f"[ratio] csv import / csv.reader alone: {result[0] / base:.0f}x")
     print(f"roster_import: rows={args.rows} csv_s={result[0]:.2f} xlsx_s={result[1]:.2f}")
 

@@ -79,21 +79,34 @@ def local_datetime(value: datetime | None, zone=None, fmt: str = "medium") -> st
     """
     if value is None:
         return ""
-    if fmt == "medium":
-        return f"{local_date(value, zone)} {local_time(value, zone, 'HH:mm')}"
-    return format_datetime(value, fmt, tzinfo=_zone(zone), locale=current_locale())
+    return _formatted("datetime", value, _zone(zone), fmt, current_locale())
 
 
 def local_date(value: datetime | None, zone=None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return format_date(value.astimezone(_zone(zone)), fmt, locale=current_locale())
+    return _formatted("date", value, _zone(zone), fmt, current_locale())
 
 
 def local_time(value: datetime | None, zone=None, fmt: str = "short") -> str:
     if value is None:
         return ""
-    return format_time(value, fmt, tzinfo=_zone(zone), locale=current_locale())
+    return _formatted("time", value, _zone(zone), fmt, current_locale())
+
+
+# Babel takes tens of microseconds a call, and pages and mail show the same
+# few times (an event's start and end) over and over: thousands of them in
+# the confirmations of one roster import.
+@functools.lru_cache(maxsize=4096)
+def _formatted(kind: str, value: datetime, zone: ZoneInfo, fmt: str, locale: str) -> str:
+    if kind == "date":
+        return format_date(value.astimezone(zone), fmt, locale=locale)
+    if kind == "time":
+        return format_time(value, fmt, tzinfo=zone, locale=locale)
+    if fmt == "medium":
+        date = format_date(value.astimezone(zone), "medium", locale=locale)
+        return f"{date} {format_time(value, 'HH:mm', tzinfo=zone, locale=locale)}"
+    return format_datetime(value, fmt, tzinfo=zone, locale=locale)
 
 
 @functools.cache

@@ -31,7 +31,8 @@ from sqlalchemy import inspect
 from app import db
 from events import i18n
 from events.dbtypes import utcnow
-from registration.models import EmailOutbox, MailStatus
+from events.models import Event
+from registration.models import EmailOutbox, MailStatus, Registration
 
 #: Delay before the next try after 1, 2, 3… failures; then the message is given up.
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 720)]
@@ -46,28 +47,23 @@ def queue(
     registration=None,
     attachments=(),
     flush: bool = True,
+    render_later: bool = False,
     **context,
 ) -> EmailOutbox:
     """Render ``templates/mail/<kind>.{txt,html}`` in ``locale`` and add it to the outbox.
 
-    ``flush=False`` leaves the insert to the caller's next flush, for the
-    thousands of messages of a roster import (one flush for all of them).
+    For the thousands of messages of a roster import: ``flush=False`` leaves
+    the insert to the caller's next flush, and ``render_later=True`` keeps
+    ``context`` (plain strings) in the row and renders when sending.
     """
-    context.update(event=event, registration=registration, locale=locale)
-    with force_locale(locale):
-        context.update(i18n.bound_gettext(get_translations()))
-        text = _render(f"mail/{kind}.txt", context)
-        html = _render(f"mail/{kind}.html", context)
-    subject, _sep, body = text.partition("\n")
     message = EmailOutbox(
         event_id=event.id if event is not None else None,
         registration_id=registration.id if registration is not None else None,
         kind=kind,
         locale=locale,
         recipient=recipient,
-        subject=subject.strip()[:300],
-        body_text=body.lstrip("\n"),
-        body_html=html,
+        subject="",
+        body_text="",
         attachments=[
             {
                 "filename": name,
@@ -77,11 +73,44 @@ def queue(
             for name, content_type, data in attachments
         ],
     )
+    if render_later:
+        message.render_context = context
+    else:
+        _fill(message, event, registration, context)
     db.session.add(message)
     if flush:
         db.session.flush()
     g.setdefault("queued_mail", []).append(message)
     return message
+
+
+def _fill(message: EmailOutbox, event, registration, context: dict) -> None:
+    """Render the message's subject and bodies in its language."""
+    context = dict(context, event=event, registration=registration, locale=message.locale)
+    with force_locale(message.locale):
+        context.update(i18n.bound_gettext(get_translations()))
+        text = _render(f"mail/{message.kind}.txt", context)
+        html = _render(f"mail/{message.kind}.html", context)
+    subject, _sep, body = text.partition("\n")
+    message.subject = subject.strip()[:300]
+    message.body_text = body.lstrip("\n")
+    message.body_html = html
+
+
+class GoneMissing(LookupError):
+    """What a message was about no longer exists (deleted since it was queued)."""
+
+
+def _render_now(message: EmailOutbox) -> None:
+    """A message queued with ``render_later``: render it from today's rows."""
+    event = db.session.get(Event, message.event_id) if message.event_id else None
+    registration = (
+        db.session.get(Registration, message.registration_id) if message.registration_id else None
+    )
+    if event is None or registration is None:
+        raise GoneMissing("event or registration deleted before the message was written")
+    _fill(message, event, registration, message.render_context or {})
+    message.render_context = None
 
 
 def _render(name: str, context: dict) -> str:
@@ -164,7 +193,13 @@ _SENDER = _Sender()
 
 
 def send_pending(*, ids=None, limit: int = 200, ignore_schedule: bool = False) -> dict:
-    """Send due messages (or exactly ``ids``); returns counts of sent and failed."""
+    """Send due messages (or exactly ``ids``, all of them); returns counts of sent and failed."""
+    if ids is not None and len(ids) > limit:
+        counts = {"sent": 0, "failed": 0}
+        for start in range(0, len(ids), limit):
+            done = send_pending(ids=ids[start : start + limit], limit=limit)
+            counts = {key: counts[key] + done[key] for key in counts}
+        return counts
     statement = db.select(EmailOutbox).where(EmailOutbox.status == MailStatus.PENDING)
     if ids is not None:
         statement = statement.where(EmailOutbox.id.in_(ids))
@@ -174,8 +209,10 @@ def send_pending(*, ids=None, limit: int = 200, ignore_schedule: bool = False) -
     counts = {"sent": 0, "failed": 0}
     for message in db.session.execute(statement).scalars():
         try:
+            if message.render_context is not None:
+                _render_now(message)
             deliver(to_email_message(message))
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, GoneMissing) as error:
             _record_failure(message, error)
             counts["failed"] += 1
         else:

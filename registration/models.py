@@ -242,6 +242,11 @@ class EmailOutbox(db.Model):
     the commit, the row stays ``pending`` and ``flask outbox send`` retries it
     with a growing delay. ``attachments`` is a list of
     ``{"filename", "content_type", "data"}`` with base64 data.
+
+    A message queued for rendering later (thousands at once, from a roster
+    import) has an empty subject and body and keeps in ``render_context``
+    what its template needs besides the event and the registration (their
+    links); the sender renders it just before sending.
     """
 
     __tablename__ = "email_outbox"
@@ -261,6 +266,7 @@ class EmailOutbox(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
+    render_context: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus), default=MailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")

@@ -174,11 +174,12 @@ def notify(registration: Registration, *, note: str = "", kind: str = "confirmat
         )
 
 
-def welcome(registration: Registration, token: str | None = None, *, flush: bool = True) -> str:
+def welcome(registration: Registration, token: str | None = None, *, bulk: bool = False) -> str:
     """A new registration's manage link, and its confirmation when there is an address.
 
-    ``token``: one issued before the row was inserted (bulk imports do so,
-    to save an update per row).
+    ``token``: one issued before the row was inserted. ``bulk`` (a roster
+    import): the message is inserted with the caller's next flush and
+    written when it is sent.
     """
     token = (
         token
@@ -193,7 +194,8 @@ def welcome(registration: Registration, token: str | None = None, *, flush: bool
             event=registration.event,
             registration=registration,
             manage_url=links.manage_url(token),
-            flush=flush,
+            flush=not bulk,
+            render_later=bulk,
         )
     return token
 

@@ -548,3 +548,24 @@ def test_members_get_mail_in_the_leaders_language(app, client, event, portal, sm
         mail.send_pending(ignore_schedule=True)
     received = [m for m in smtp_server.messages if m["to"] == ["zw@example.com"]]
     assert received and "您的" in received[0]["message"]["Subject"]
+
+
+def test_imported_members_get_their_confirmation_written_when_sent(
+    app, client, event, portal, smtp_server
+):
+    rows = good_rows(3)
+    rows[0][6] = "chengyuan0@example.com"
+    rows[2][6] = "chengyuan2@example.com"
+    response = upload(client, portal, roster_csv(rows))
+    assert response.status_code == 302
+    response.close()  # the messages go out as the response closes
+    received = {m["to"][0]: m["message"] for m in smtp_server.messages}
+    assert set(received) == {"chengyuan0@example.com", "chengyuan2@example.com"}
+    message = received["chengyuan2@example.com"]
+    assert message["Subject"] == f"您的{event.title_zh}报名已确认"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "成员2" in text and "济南市工商联代表团" in text
+    assert re.search(r"http://localhost/r/[A-Za-z0-9_-]{43}", text)
+    with app.app_context():
+        rows = db.session.execute(db.select(EmailOutbox)).scalars().all()
+        assert {row.render_context for row in rows if row.kind == "confirmation"} == {None}

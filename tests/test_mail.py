@@ -265,3 +265,48 @@ def test_names_are_escaped_in_html_mail_and_plain_in_text(app, make_event, make_
         assert "<b>王立</b>" not in message.body_html
         assert "<b>王立</b>" in message.body_text
         db.session.rollback()
+
+
+def test_messages_written_when_sent_fail_cleanly_without_their_registration(
+    app, make_event, make_registration, runner
+):
+    event = make_event()
+    registration = make_registration(event, email="wangli@example.com")
+    with app.test_request_context("/"):
+        mail.queue(
+            "confirmation",
+            "wangli@example.com",
+            locale="zh_Hans_CN",
+            event=db.session.get(Event, event.id),
+            registration=db.session.get(Registration, registration.id),
+            flush=True,
+            render_later=True,
+            manage_url="http://localhost/r/x",
+        )
+        db.session.delete(db.session.get(Registration, registration.id))
+        db.session.commit()
+    result = runner.invoke(args=["outbox", "send"])
+    assert "Sent 0, failed 1." in result.output
+    (message,) = outbox(app)
+    assert message.status is MailStatus.PENDING and "GoneMissing" in message.last_error
+
+
+def test_sending_exact_ids_sends_all_of_them_past_one_batch(
+    app, make_event, make_registration, smtp_server
+):
+    event = make_event()
+    registration = make_registration(event)
+    with app.test_request_context("/"):
+        for number in range(5):
+            mail.queue(
+                "confirmation",
+                f"person{number}@example.com",
+                locale="zh_Hans_CN",
+                event=db.session.get(Event, event.id),
+                registration=db.session.get(Registration, registration.id),
+            )
+        db.session.commit()
+        ids = [message.id for message in outbox(app)]
+    with app.app_context():
+        assert mail.send_pending(ids=ids, limit=2) == {"sent": 5, "failed": 0}
+    assert len(smtp_server.messages) == 5
