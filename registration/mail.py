@@ -124,15 +124,19 @@ def init_app(app: Flask) -> None:
 
 
 def _send_after_response(response):
-    """Send what this request queued once the response has gone out, if it committed.
+    """Send what this request queued and committed, without keeping the response waiting.
 
-    With ``MAIL_SEND_AFTER_RESPONSE = "thread"`` (the default) a per-process
-    sender thread takes the messages, so a worker never waits for the SMTP
-    server before serving its next request, and messages queued by many
-    requests meanwhile go out in one batch. ``"inline"`` sends them on the
-    closing response itself (tests use it: they read the mailbox right after).
-    Either way a message not sent (a crash, a stop) stays pending in the
-    outbox for ``flask outbox send``.
+    With ``MAIL_SEND_AFTER_RESPONSE = "thread"`` (the default) the messages
+    go to a per-process sender thread at once: the view has committed, and
+    the worker goes on to its next request while the thread talks to the
+    SMTP server (batching what many requests queued meanwhile). ``"inline"``
+    sends them while the response closes (tests use it, to read the mailbox
+    right after a request). Either way a message not sent (a crash, a stop)
+    stays pending in the outbox for ``flask outbox send``.
+
+    Not ``call_on_close`` for the thread: Werkzeug's development server
+    closes a keep-alive response only when the browser's next request on the
+    connection ends, which held mail back for seconds.
     """
     queued = g.pop("queued_mail", [])
     # Identities, not attributes: the rows were committed and expired, and
@@ -141,7 +145,7 @@ def _send_after_response(response):
     if ids:
         app = current_app._get_current_object()
         if app.config.get("MAIL_SEND_AFTER_RESPONSE", "thread") == "thread":
-            response.call_on_close(lambda: _SENDER.submit(app, ids))
+            _SENDER.submit(app, ids)
         else:
             response.call_on_close(lambda: _send_in_context(app, ids))
     return response

@@ -23,27 +23,10 @@ def arrived(mailbox, recipient, timeout):
 
 
 def wait_for_mail(mailbox, recipient):
-    """The message sent right after the response, or else by the retry job.
-
-    Messages are sent once the response has gone out and, should that send
-    not happen, by ``flask outbox send`` run from cron. Both paths deliver
-    the same outbox row; the test accepts either, and says which.
-    """
+    """The message the sender thread sends right after the sign-up, as in production."""
     message = arrived(mailbox, recipient, timeout=15.0)
-    if message is None:
-        print(f"mail for {recipient} not sent after the response; outbox: {outbox()}")
-        retry_job()
-        message = arrived(mailbox, recipient, timeout=15.0)
     assert message is not None, f"no mail for {recipient}; outbox: {outbox()}"
     return message
-
-
-def retry_job():
-    from registration import mail
-    from tests.browser.conftest import LIVE_APPS
-
-    with LIVE_APPS[-1].app_context():
-        mail.send_pending(ignore_schedule=True)
 
 
 def outbox():
