@@ -36,12 +36,13 @@ from events import audit
 from events.auth import event_role_required, is_safe_next
 from events.i18n import current_locale
 from events.models import AuditEntry, Category, Event, EventRole
-from registration import exports, search, services
+from registration import exports, search, services, tickets
 from registration.forms import (
     COLUMN_LABELS,
     AttendeeFilterForm,
     BulkActionForm,
     ExportForm,
+    ReissueForm,
 )
 from registration.models import Registration, RegistrationStatus
 from registration.web import status_label
@@ -65,6 +66,7 @@ HISTORY_ACTIONS = {
     "registration.promoted": _l("Moved up from the waiting list"),
     "registration.data_exported": _l("Personal data downloaded"),
     "registration.data_erased": _l("Personal data erased"),
+    "registration.ticket_reissued": _l("New badge code issued"),
 }
 
 
@@ -270,8 +272,33 @@ def detail(event: Event, registration_id: int):
             for entry in audit.history("registration", registration.id)
         ],
         form=BulkActionForm(event, return_to=request.path),
+        reissue_form=ReissueForm(formdata=None),
+        revoked=tickets.revoked_of(registration),
         can=_possible_actions(registration),
     )
+
+
+@bp.post("/manage/<int:event_id>/attendees/<int:registration_id>/reissue")
+@event_role_required(EventRole.ORGANISER)
+def reissue_badge(event: Event, registration_id: int):
+    """A new QR code for a lost badge or changed details; the old one scans as revoked."""
+    registration = db.get_or_404(Registration, registration_id)
+    if registration.event_id != event.id:
+        abort(404)
+    form = ReissueForm()
+    if form.validate_on_submit():
+        tickets.reissue(registration, current_user, form.reason.data or "")
+        services.resend_confirmation_if_possible(registration, current_user)
+        db.session.commit()
+        flash(
+            _("New badge code issued; the old one no longer admits anyone.")
+            + (" " + _("The new code was emailed.") if registration.email else ""),
+            "success",
+        )
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "danger")
+    return redirect(url_for("attendees.detail", event_id=event.id, registration_id=registration.id))
 
 
 def _possible_actions(registration: Registration) -> dict[str, bool]:

@@ -10,7 +10,16 @@ from __future__ import annotations
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, RadioField, SearchField, SelectField, TextAreaField
+from wtforms import (
+    Field,
+    HiddenField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -212,3 +221,12 @@ class ExportForm(FlaskForm):
 
     def chosen_columns(self, default: list[str]) -> list[str]:
         return self.columns.data or default
+
+
+class ReissueForm(FlaskForm):
+    reason = StringField(
+        _l("Why (kept in the history)"),
+        validators=[Length(max=200)],
+        description=_l("For example: badge lost, name corrected"),
+    )
+    submit = SubmitField(_l("Issue a new badge code"))

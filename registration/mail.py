@@ -32,7 +32,8 @@ from app import db
 from events import i18n
 from events.dbtypes import utcnow
 from events.models import Event
-from registration.models import EmailOutbox, MailStatus, Registration
+from registration import ticket_codes
+from registration.models import EmailOutbox, MailStatus, Registration, RegistrationStatus
 
 #: Delay before the next try after 1, 2, 3… failures; then the message is given up.
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 720)]
@@ -95,6 +96,24 @@ def _fill(message: EmailOutbox, event, registration, context: dict) -> None:
     message.subject = subject.strip()[:300]
     message.body_text = body.lstrip("\n")
     message.body_html = html
+    if message.kind in BADGE_KINDS and registration is not None:
+        _attach_badge(message, registration)
+
+
+#: Messages that carry the QR code of a confirmed registration's badge.
+BADGE_KINDS = ("confirmation", "promotion")
+
+
+def _attach_badge(message: EmailOutbox, registration) -> None:
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        return
+    png = ticket_codes.qr_png(registration.ticket_secret)
+    badge = {
+        "filename": "badge-qr.png",
+        "content_type": "image/png",
+        "data": base64.b64encode(png).decode("ascii"),
+    }
+    message.attachments = [*(message.attachments or []), badge]
 
 
 class GoneMissing(LookupError):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import db
 from events.dbtypes import UTCDateTime, utcnow
 from events.models import enum_column
+from registration.ticket_codes import new_secret
 
 if TYPE_CHECKING:
     from events.models import Category, Event
@@ -134,6 +135,8 @@ class Registration(db.Model):
     position: Mapped[str] = mapped_column(String(100), default="")
     mobile: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: What the badge's QR code holds (format: :mod:`registration.ticket_codes`).
+    ticket_secret: Mapped[str] = mapped_column(String(32), unique=True, default=new_secret)
     #: SHA-256 of the secret in the person's manage link (``/r/<secret>``); the
     #: secret itself is never stored, so a database leak exposes no link.
     manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -150,6 +153,19 @@ class Registration(db.Model):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="registration", cascade="all, delete-orphan"
     )
+
+
+class RevokedTicket(db.Model):
+    """A ticket secret that was replaced (a reissued badge): it scans as revoked."""
+
+    secret: Mapped[str] = mapped_column(String(32), primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship()
 
 
 class QuestionKind(enum.StrEnum):

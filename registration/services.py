@@ -310,6 +310,14 @@ def resend_confirmation(registration: Registration, actor: User) -> None:
     )
 
 
+def resend_confirmation_if_possible(registration: Registration, actor: User) -> None:
+    """After a change the person should hear of (a new badge code), when they have an email."""
+    try:
+        resend_confirmation(registration, actor)
+    except NoEmailAddress:
+        pass
+
+
 def record_self_service(
     registration: Registration, action: str, *, actor_label: str = "registrant"
 ) -> None:

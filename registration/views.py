@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
@@ -14,8 +25,8 @@ from events.forms import EmptyForm
 from events.i18n import current_locale
 from events.models import Category, Event, EventStatus
 from events.services import can_organise
-from registration import links, mail, questionnaire, services, signup
-from registration.models import Registration
+from registration import links, mail, questionnaire, services, signup, ticket_codes
+from registration.models import Registration, RegistrationStatus
 from registration.signup_forms import PersonFields, signup_form_class
 from registration.views_forms import ResendLinkForm
 
@@ -140,6 +151,36 @@ def manage(token: str):
         answers=answers,
         cancel_form=EmptyForm(),
         event=registration.event,
+    )
+
+
+@bp.get("/r/<token>/badge")
+@limiter.limit(LINK_LIMIT)
+def badge(token: str):
+    """The e-badge for the phone: the QR large, with who and what it is for."""
+    registration = _registration_or_404(token)
+    valid = registration.status is RegistrationStatus.CONFIRMED
+    return render_template(
+        "registration/badge.html",
+        registration=registration,
+        event=registration.event,
+        token=token,
+        valid=valid,
+        qr=Markup(ticket_codes.qr_svg(registration.ticket_secret)) if valid else None,  # noqa: S704 -- built from the secret's A-Z2-7 only
+    )
+
+
+@bp.get("/r/<token>/badge.png")
+@limiter.limit(LINK_LIMIT)
+def badge_png(token: str):
+    """The QR alone as an image, to keep in the phone's photos."""
+    registration = _registration_or_404(token)
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        abort(404)
+    return Response(
+        ticket_codes.qr_png(registration.ticket_secret),
+        mimetype="image/png",
+        headers={"Content-Disposition": 'attachment; filename="badge-qr.png"'},
     )
 
 

@@ -46,9 +46,12 @@ def test_a_queued_message_is_sent_over_smtp_in_the_recipients_language(
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "王立" in text and "2030年9月25日 09:00" in text
     assert "<h1" in message.get_body(preferencelist=("html",)).get_content()
-    (attachment,) = list(message.iter_attachments())
+    attachment, badge = list(message.iter_attachments())
     assert attachment.get_filename() == "badge.png"
     assert attachment.get_content() == b"\x89PNG fake"
+    # A confirmed registration's confirmation carries its badge's QR code.
+    assert badge.get_filename() == "badge-qr.png"
+    assert badge.get_content().startswith(b"\x89PNG")
     assert [m.status for m in outbox(app)] == [MailStatus.SENT]
 
 
