@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from events import auth, cli, config, dbtypes, i18n, manage, navigation, programme, views, web
     from registration import (
         attendees,
+        badge_views,
         delegation_admin,
         delegation_portal,
         personal_data,
@@ -88,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         registration_views.bp,
         delegation_admin.bp,
         delegation_portal.bp,
+        badge_views.bp,
         personal_data.bp,
     ):
         app.register_blueprint(blueprint)

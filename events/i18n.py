@@ -94,6 +94,11 @@ def local_time(value: datetime | None, zone=None, fmt: str = "short") -> str:
     return _formatted("time", value, _zone(zone), fmt, current_locale())
 
 
+def date_in(value: datetime, zone, locale: str, fmt: str = "medium") -> str:
+    """A date in a given language whatever the page's (badges print in the venue's)."""
+    return _formatted("date", value, _zone(zone), fmt, locale)
+
+
 # Babel takes tens of microseconds a call, and pages and mail show the same
 # few times (an event's start and end) over and over: thousands of them in
 # the confirmations of one roster import.

@@ -29,9 +29,10 @@ from events.errors import show_on_form
 from events.forms import EmptyForm
 from events.i18n import current_locale
 from events.models import Category, Event, EventStatus
-from registration import delegations, links, rosters, signup
+from registration import badges, delegations, links, rosters, signup
+from registration.badge_views import badge_data
 from registration.delegation_forms import ApplicationForm, MemberForm, RosterForm
-from registration.models import Delegation, Registration
+from registration.models import Delegation, Registration, RegistrationStatus
 
 bp = Blueprint("delegations", __name__)
 
@@ -272,4 +273,22 @@ def roster_template(token: str):
         data,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="roster-template.xlsx"'},
+    )
+
+
+@bp.get("/d/<token>/badges.pdf")
+@limiter.limit(PORTAL_LIMIT)
+def badges_pdf(token: str):
+    """The delegation's confirmed members' badges, four to an A4 sheet (or A6 pages)."""
+    delegation = _delegation_or_404(token)
+    layout = request.args.get("layout", "a4")
+    if layout not in badges.LAYOUTS:
+        abort(400)
+    confirmed = [m for m in _members(delegation) if m.status is RegistrationStatus.CONFIRMED]
+    if not confirmed:
+        abort(404)
+    return Response(
+        badges.render([badge_data(member) for member in confirmed], layout),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="delegation-badges.pdf"'},
     )

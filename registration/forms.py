@@ -11,6 +11,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     Field,
     HiddenField,
     RadioField,
@@ -230,3 +231,34 @@ class ReissueForm(FlaskForm):
         description=_l("For example: badge lost, name corrected"),
     )
     submit = SubmitField(_l("Issue a new badge code"))
+
+
+LAYOUT_CHOICES = (
+    ("a4", _l("A4 sheets, four A6 badges each, with cut marks")),
+    ("a6", _l("A6, one badge a page")),
+    ("cr80", _l("Card (CR80, 85.6 × 54 mm)")),
+)
+
+
+class BadgePrintForm(FlaskForm):
+    """What to print; read from the query string (a GET that returns the PDF)."""
+
+    class Meta:
+        csrf = False  # a GET that only reads: nothing for a forged request to change
+
+    layout = SelectField(_l("Layout"), default="a4")
+    category = SelectField(_l("Category"), default="")
+    delegation = SelectField(_l("Delegation"), default="")
+    unprinted = BooleanField(_l("Only badges not printed yet"))
+    submit = SubmitField(_l("Print badges (PDF)"))
+
+    def __init__(self, event: Event, delegations, **kwargs):
+        super().__init__(**kwargs)
+        self.layout.choices = options(LAYOUT_CHOICES)
+        self.category.choices = options(
+            [("", _l("All categories"))]
+            + [(str(c.id), c.name_for(current_locale())) for c in event.categories]
+        )
+        self.delegation.choices = options(
+            [("", _l("All delegations"))] + [(str(d.id), d.name) for d in delegations]
+        )

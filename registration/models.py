@@ -137,6 +137,8 @@ class Registration(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     #: What the badge's QR code holds (format: :mod:`registration.ticket_codes`).
     ticket_secret: Mapped[str] = mapped_column(String(32), unique=True, default=new_secret)
+    #: When the badge was last printed (a batch or a single one); None: never.
+    badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: SHA-256 of the secret in the person's manage link (``/r/<secret>``); the
     #: secret itself is never stored, so a database leak exposes no link.
     manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     add_manage_tab(app, Tab("questions.index", _l("Questions"), 30, ("questions.edit",)))
     add_manage_tab(app, Tab("attendees.index", _l("Attendees"), 50, ("attendees.detail",)))
     add_manage_tab(app, Tab("attendees.export", _l("Export"), 60))
+    add_manage_tab(app, Tab("badges.index", _l("Badges"), 58))
     add_manage_tab(
         app,
         Tab(
