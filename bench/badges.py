@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import statistics
 import sys
@@ -83,16 +84,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--badges", type=int, default=5000)
     parser.add_argument("--singles", type=int, default=200)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes for the QR codes"
+    )
     args = parser.parse_args()
     items = crowd(args.badges)
     characters = {c for item in items for c in item.name if ord(c) > 0x2E80}
     print(f"[names] {len(items)} badges, {len(characters)} distinct Chinese characters in names")
     badges.render(items[:4], "a4")  # load the font once
     started = time.perf_counter()
-    pdf = badges.render(items, "a4")
+    pdf = badges.render(items, "a4", workers=args.workers)
     batch_s = time.perf_counter() - started
     mb_per_1000 = len(pdf) / 1e6 / (len(items) / 1000)
-    print(f"[batch] {len(items)} badges on A4 sheets: {batch_s:.2f} s, {len(pdf) / 1e6:.1f} MB")
+    print(
+        f"[batch] {len(items)} badges on A4 sheets, {args.workers} processes for the codes: "
+        f"{batch_s:.2f} s, {len(pdf) / 1e6:.1f} MB"
+    )
     for item in items[:20]:
         badges.render([item], "a6")
     singles = []

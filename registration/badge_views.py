@@ -7,7 +7,7 @@ yet" works for the late arrivals.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -148,7 +148,8 @@ def batch(event: Event):
             problems=[],
             nothing=_("No confirmed registration matches: nothing to print."),
         ), 404
-    data = badges.render((badge_data(r) for r in chosen), form.layout.data)
+    workers = current_app.config.get("BADGE_WORKERS", 1)
+    data = badges.render([badge_data(r) for r in chosen], form.layout.data, workers=workers)
     now = utcnow()
     for registration in chosen:
         registration.badge_printed_at = now

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import functools
 import io
+import multiprocessing
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,23 +74,52 @@ def missing_characters(text: str) -> list[str]:
     return seen
 
 
-def render(badges: Iterable[BadgeData], layout: str = "a6") -> bytes:
-    """One PDF with every badge, in ``layout``."""
+def render(badges: Iterable[BadgeData], layout: str = "a6", *, workers: int = 1) -> bytes:
+    """One PDF with every badge, in ``layout``.
+
+    With ``workers`` > 1 a pool of processes works out the QR codes (choosing
+    each code's mask is most of a badge's time) while this process draws.
+    """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}")
+    if workers > 1:
+        badges = list(badges)
+        if len(badges) >= POOL_THRESHOLD:
+            with _pool(workers) as pool:
+                return _render(badges, layout, pool.map(qr_matrix, _secrets(badges), chunksize=64))
+    return _render(badges, layout, None)
+
+
+#: Below this many badges a pool costs more (starting its processes) than it saves.
+POOL_THRESHOLD = 200
+
+
+def _pool(workers: int):
+    # Spawned, not forked: the web process runs threads (the mail sender),
+    # and a fork copies their locks in whatever state they are.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _secrets(badges: list[BadgeData]):
+    return (badge.secret for badge in badges)
+
+
+def _render(badges: Iterable[BadgeData], layout: str, matrices) -> bytes:
     _font()
+    matrices = iter(matrices) if matrices is not None else None
     buffer = io.BytesIO()
     page = A4 if layout == "a4" else (A6 if layout == "a6" else CR80)
     canvas = Canvas(buffer, pagesize=page, pageCompression=1)
     canvas.setTitle("Badges")
     if layout == "a4":
-        _sheets(canvas, badges)
+        _sheets(canvas, badges, matrices)
     else:
         drawn = 0
         for badge in badges:
             if drawn:
                 canvas.showPage()
-            (_card if layout == "cr80" else _a6)(canvas, badge, 0, 0)
+            matrix = next(matrices) if matrices is not None else None
+            (_card if layout == "cr80" else _a6)(canvas, badge, 0, 0, matrix)
             drawn += 1
         if not drawn:
             canvas.drawString(20 * mm, 20 * mm, "")
@@ -101,7 +132,7 @@ def render(badges: Iterable[BadgeData], layout: str = "a6") -> bytes:
 _SLOTS = ((0, A6[1]), (A6[0], A6[1]), (0, 0), (A6[0], 0))  # reading order, origin bottom left
 
 
-def _sheets(canvas: Canvas, badges: Iterable[BadgeData]) -> None:
+def _sheets(canvas: Canvas, badges: Iterable[BadgeData], matrices) -> None:
     slot = 0
     for badge in badges:
         if slot == 4:
@@ -110,7 +141,7 @@ def _sheets(canvas: Canvas, badges: Iterable[BadgeData]) -> None:
         if slot == 0:
             _cut_marks(canvas)
         x, y = _SLOTS[slot]
-        _a6(canvas, badge, x, y)
+        _a6(canvas, badge, x, y, next(matrices) if matrices is not None else None)
         slot += 1
 
 
@@ -131,7 +162,7 @@ def _cut_marks(canvas: Canvas) -> None:
 # --- one badge ------------------------------------------------------------------------------
 
 
-def _a6(canvas: Canvas, badge: BadgeData, x: float, y: float) -> None:
+def _a6(canvas: Canvas, badge: BadgeData, x: float, y: float, matrix=None) -> None:
     """An A6 badge (105 × 148 mm) with its lower left corner at (x, y)."""
     width, height = A6
     band = 16 * mm
@@ -147,16 +178,23 @@ def _a6(canvas: Canvas, badge: BadgeData, x: float, y: float) -> None:
             cursor = _lines(canvas, text, x + 8 * mm, cursor, width - 16 * mm, size, 2, size - 2)
             cursor -= 1.5 * mm
     qr_size = 36 * mm
-    _qr(canvas, badge.secret, x + (width - qr_size) / 2, y + band + 6 * mm, qr_size)
+    _qr(
+        canvas,
+        matrix or qr_matrix(badge.secret),
+        x + (width - qr_size) / 2,
+        y + band + 6 * mm,
+        qr_size,
+    )
 
 
-def _card(canvas: Canvas, badge: BadgeData, x: float, y: float) -> None:
+def _card(canvas: Canvas, badge: BadgeData, x: float, y: float, matrix=None) -> None:
     """A CR80 card (85.6 × 54 mm): name and details left, the code right."""
     width, height = CR80
     band = 7 * mm
     _band(canvas, badge, x, y, width, band)
     qr_size = 28 * mm
-    _qr(canvas, badge.secret, x + width - qr_size - 4 * mm, y + band + 4 * mm, qr_size)
+    matrix = matrix or qr_matrix(badge.secret)
+    _qr(canvas, matrix, x + width - qr_size - 4 * mm, y + band + 4 * mm, qr_size)
     text_width = width - qr_size - 12 * mm
     top = _line(canvas, badge.event_title, x + 4 * mm, y + height - 6 * mm, text_width, 6.5, 0.35)
     cursor = _lines(canvas, badge.name, x + 4 * mm, top - 6 * mm, text_width, 18, 2, 9)
@@ -183,9 +221,8 @@ def _color(value: str):
         return HexColor("#1f6feb")
 
 
-def _qr(canvas: Canvas, secret: str, x: float, y: float, size: float) -> None:
+def _qr(canvas: Canvas, matrix, x: float, y: float, size: float) -> None:
     """The code as filled rectangles, one per run of dark modules in a row."""
-    matrix = qr_matrix(secret)
     module = size / len(matrix)
     canvas.setFillColorRGB(0, 0, 0)
     path = canvas.beginPath()

@@ -34,14 +34,14 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     ).stdout
 
 
-def pdf_codes(pdf: bytes, tmp_path: Path, dpi: int = 150) -> list[str]:
-    """Rasterise every page as a printer would and read every QR code on it."""
+def pdf_codes(pdf: bytes, tmp_path: Path, dpi: int = 150, last_page: int = 0) -> list[str]:
+    """Rasterise the pages (up to ``last_page``) as a printer would; read every QR code."""
     poppler()
     path = tmp_path / "badges.pdf"
     path.write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-png", str(path), str(tmp_path / "page")], check=True
-    )
+    only = ["-l", str(last_page)] if last_page else []
+    pages = str(tmp_path / "page")
+    subprocess.run(["pdftoppm", "-r", str(dpi), *only, "-png", str(path), pages], check=True)
     codes = []
     for page in sorted(tmp_path.glob("page*.png")):
         codes += [found.text for found in zxingcpp.read_barcodes(Image.open(page))]
@@ -200,3 +200,10 @@ def test_a_bad_layout_is_refused(client, login_as, setup):
 def test_rendering_reads_nothing_but_its_input():
     pdf = badges.render([badge()], "cr80")
     assert pdf.startswith(b"%PDF") and Image is not None and io is not None
+
+
+def test_a_pool_of_processes_gives_the_same_codes(tmp_path):
+    many = [badge(name=f"成员{n}") for n in range(badges.POOL_THRESHOLD)]
+    pdf = badges.render(many, "a4", workers=2)
+    codes = pdf_codes(pdf, tmp_path, dpi=120, last_page=2)
+    assert sorted(codes) == sorted(b.secret for b in many[:8])
