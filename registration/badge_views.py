@@ -79,6 +79,16 @@ def single(event: Event, registration_id: int):
 
 
 def _selection(event: Event, form: BadgePrintForm):
+    return confirmed_of(
+        event,
+        category_id=int(form.category.data) if form.category.data else None,
+        delegation_id=int(form.delegation.data) if form.delegation.data else None,
+        unprinted=bool(form.unprinted.data),
+    )
+
+
+def confirmed_of(event: Event, *, category_id=None, delegation_id=None, unprinted=False):
+    """Confirmed registrations (valid badges) of ``event``, delegations together."""
     statement = (
         db.select(Registration)
         .where(Registration.event_id == event.id)
@@ -87,20 +97,26 @@ def _selection(event: Event, form: BadgePrintForm):
         .outerjoin(Delegation, Registration.delegation_id == Delegation.id)
         .order_by(Delegation.name.nulls_last(), Registration.created_at, Registration.id)
     )
-    if form.category.data:
-        statement = statement.where(Registration.category_id == int(form.category.data))
-    if form.delegation.data:
-        statement = statement.where(Registration.delegation_id == int(form.delegation.data))
-    if form.unprinted.data:
+    if category_id is not None:
+        statement = statement.where(Registration.category_id == category_id)
+    if delegation_id is not None:
+        statement = statement.where(Registration.delegation_id == delegation_id)
+    if unprinted:
         statement = statement.where(Registration.badge_printed_at.is_(None))
     return list(db.session.execute(statement).scalars())
+
+
+def mark_printed(registrations) -> None:
+    now = utcnow()
+    for registration in registrations:
+        registration.badge_printed_at = now
 
 
 @bp.get("/manage/<int:event_id>/badges")
 @event_role_required(EventRole.ORGANISER)
 def index(event: Event):
     """Choose what to print; lists names the badge font cannot draw completely."""
-    form = BadgePrintForm(event, _delegations(event), formdata=request.args or None)
+    form = BadgePrintForm(event, delegations_of(event), formdata=request.args or None)
     confirmed = _selection(event, BadgePrintForm(event, [], formdata=None))
     problems = [
         (registration, missing)
@@ -123,7 +139,7 @@ def _printed_text(registration: Registration) -> str:
     return "".join(parts)
 
 
-def _delegations(event: Event) -> list[Delegation]:
+def delegations_of(event: Event) -> list[Delegation]:
     return list(
         db.session.execute(
             db.select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
@@ -134,7 +150,7 @@ def _delegations(event: Event) -> list[Delegation]:
 @bp.get("/manage/<int:event_id>/badges.pdf")
 @event_role_required(EventRole.ORGANISER)
 def batch(event: Event):
-    form = BadgePrintForm(event, _delegations(event), formdata=request.args)
+    form = BadgePrintForm(event, delegations_of(event), formdata=request.args)
     if not form.validate():
         abort(400)
     chosen = _selection(event, form)
@@ -150,8 +166,6 @@ def batch(event: Event):
         ), 404
     workers = current_app.config.get("BADGE_WORKERS", 1)
     data = badges.render([badge_data(r) for r in chosen], form.layout.data, workers=workers)
-    now = utcnow()
-    for registration in chosen:
-        registration.badge_printed_at = now
+    mark_printed(chosen)
     db.session.commit()
     return _pdf(data, f"badges-{event.slug}.pdf")

@@ -8,7 +8,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from app import db
 from events.models import Event
-from registration import demo, mail, privacy
+from registration import badge_views, demo, mail, privacy
+from registration import badges as badge_pdf
 from registration.models import EmailOutbox, MailStatus
 
 
@@ -16,6 +17,58 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox)
     app.cli.add_command(privacy_group)
+    app.cli.add_command(badges_group)
+
+
+badges_group = AppGroup("badges", help="Printable badges.")
+
+
+@badges_group.command("render")
+@click.argument("slug")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--layout", type=click.Choice(badge_pdf.LAYOUTS), default="a4", show_default=True)
+@click.option("--category", help="Only this category (its code, e.g. guest).")
+@click.option("--delegation", help="Only this delegation (its name or number).")
+@click.option("--unprinted", is_flag=True, help="Only badges not printed yet.")
+def render_badges_command(slug, out, layout, category, delegation, unprinted) -> None:
+    """Write the confirmed badges of the event SLUG to a PDF file, and mark them printed."""
+    event = db.session.execute(db.select(Event).filter_by(slug=slug)).scalar_one_or_none()
+    if event is None:
+        raise click.ClickException(f"no event with the web address {slug!r}")
+    chosen = badge_views.confirmed_of(
+        event,
+        category_id=_category_id(event, category),
+        delegation_id=_delegation_id(event, delegation),
+        unprinted=unprinted,
+    )
+    if not chosen:
+        raise click.ClickException("no confirmed registration matches: nothing to print")
+    with click.progressbar(chosen, label=f"{len(chosen)} badges") as bar:
+        data = badge_pdf.render((badge_views.badge_data(r) for r in bar), layout)
+    with open(out, "wb") as target:
+        target.write(data)
+    badge_views.mark_printed(chosen)
+    db.session.commit()
+    click.echo(f"Wrote {len(chosen)} badges ({len(data) / 1e6:.1f} MB) to {out}.")
+
+
+def _category_id(event: Event, code: str | None) -> int | None:
+    if not code:
+        return None
+    found = next((c.id for c in event.categories if c.code == code), None)
+    if found is None:
+        codes = ", ".join(c.code for c in event.categories)
+        raise click.ClickException(f"no category {code!r} in this event (there are: {codes})")
+    return found
+
+
+def _delegation_id(event: Event, wanted: str | None) -> int | None:
+    if not wanted:
+        return None
+    for delegation in badge_views.delegations_of(event):
+        if wanted in (delegation.name, str(delegation.id)):
+            return delegation.id
+    raise click.ClickException(f"no delegation {wanted!r} in this event")
 
 
 privacy_group = AppGroup("privacy", help="Personal data after the event.")

@@ -25,7 +25,16 @@ from events.forms import EmptyForm
 from events.i18n import current_locale
 from events.models import Category, Event, EventStatus
 from events.services import can_organise
-from registration import links, mail, questionnaire, services, signup, ticket_codes
+from registration import (
+    badge_image,
+    links,
+    mail,
+    questionnaire,
+    services,
+    signup,
+    ticket_codes,
+)
+from registration.badge_views import badge_data
 from registration.models import Registration, RegistrationStatus
 from registration.signup_forms import PersonFields, signup_form_class
 from registration.views_forms import ResendLinkForm
@@ -173,14 +182,14 @@ def badge(token: str):
 @bp.get("/r/<token>/badge.png")
 @limiter.limit(LINK_LIMIT)
 def badge_png(token: str):
-    """The QR alone as an image, to keep in the phone's photos."""
+    """The whole e-badge as one picture, to keep in the phone's photos."""
     registration = _registration_or_404(token)
     if registration.status is not RegistrationStatus.CONFIRMED:
         abort(404)
     return Response(
-        ticket_codes.qr_png(registration.ticket_secret),
+        badge_image.render_png(badge_data(registration)),
         mimetype="image/png",
-        headers={"Content-Disposition": 'attachment; filename="badge-qr.png"'},
+        headers={"Content-Disposition": 'attachment; filename="badge.png"'},
     )
 
 

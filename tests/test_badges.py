@@ -207,3 +207,22 @@ def test_a_pool_of_processes_gives_the_same_codes(tmp_path):
     pdf = badges.render(many, "a4", workers=2)
     codes = pdf_codes(pdf, tmp_path, dpi=120, last_page=2)
     assert sorted(codes) == sorted(b.secret for b in many[:8])
+
+
+def test_the_command_writes_a_category_s_badges_and_marks_them(app, runner, setup, tmp_path):
+    out = tmp_path / "delegates.pdf"
+    result = runner.invoke(
+        args=["badges", "render", setup["event"].slug, "--out", str(out), "--category", "delegate"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 badges" in result.output
+    codes = pdf_codes(out.read_bytes(), tmp_path, dpi=120)
+    assert sorted(codes) == sorted([setup["secrets"]["孔繁华"], setup["secrets"]["𠮷田花子"]])
+    again = runner.invoke(
+        args=["badges", "render", setup["event"].slug, "--out", str(out), "--unprinted"]
+    )
+    assert again.exit_code != 0 and "nothing to print" in again.output
+    wrong = runner.invoke(
+        args=["badges", "render", setup["event"].slug, "--out", str(out), "--category", "vip"]
+    )
+    assert "no category 'vip'" in wrong.output and "delegate" in wrong.output
