@@ -105,8 +105,6 @@ def _defaults(app: Flask) -> dict:
         # After a response: "thread" hands queued mail to a per-process sender
         # thread; "inline" sends it while the response closes (tests).
         "MAIL_SEND_AFTER_RESPONSE": "thread",
-        # Processes working out QR codes for a large batch of badges (one: none).
-        "BADGE_WORKERS": os.cpu_count() or 1,
         # The name said in EHLO; empty asks the system (a DNS lookup, slow where DNS is).
         "MAIL_LOCAL_HOSTNAME": None,
         "MAIL_DEFAULT_SENDER": "会务 Huiwu <noreply@huiwu.localhost>",

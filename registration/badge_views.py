@@ -7,7 +7,7 @@ yet" works for the late arrivals.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -164,8 +164,7 @@ def batch(event: Event):
             problems=[],
             nothing=_("No confirmed registration matches: nothing to print."),
         ), 404
-    workers = current_app.config.get("BADGE_WORKERS", 1)
-    data = badges.render([badge_data(r) for r in chosen], form.layout.data, workers=workers)
+    data = badges.render((badge_data(r) for r in chosen), form.layout.data)
     mark_printed(chosen)
     db.session.commit()
     return _pdf(data, f"badges-{event.slug}.pdf")

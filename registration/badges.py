@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import functools
 import io
-import multiprocessing
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,52 +72,23 @@ def missing_characters(text: str) -> list[str]:
     return seen
 
 
-def render(badges: Iterable[BadgeData], layout: str = "a6", *, workers: int = 1) -> bytes:
-    """One PDF with every badge, in ``layout``.
-
-    With ``workers`` > 1 a pool of processes works out the QR codes (choosing
-    each code's mask is most of a badge's time) while this process draws.
-    """
+def render(badges: Iterable[BadgeData], layout: str = "a6") -> bytes:
+    """One PDF with every badge, in ``layout``."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}")
-    if workers > 1:
-        badges = list(badges)
-        if len(badges) >= POOL_THRESHOLD:
-            with _pool(workers) as pool:
-                return _render(badges, layout, pool.map(qr_matrix, _secrets(badges), chunksize=64))
-    return _render(badges, layout, None)
-
-
-#: Below this many badges a pool costs more (starting its processes) than it saves.
-POOL_THRESHOLD = 200
-
-
-def _pool(workers: int):
-    # Spawned, not forked: the web process runs threads (the mail sender),
-    # and a fork copies their locks in whatever state they are.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-
-
-def _secrets(badges: list[BadgeData]):
-    return (badge.secret for badge in badges)
-
-
-def _render(badges: Iterable[BadgeData], layout: str, matrices) -> bytes:
     _font()
-    matrices = iter(matrices) if matrices is not None else None
     buffer = io.BytesIO()
     page = A4 if layout == "a4" else (A6 if layout == "a6" else CR80)
     canvas = Canvas(buffer, pagesize=page, pageCompression=1)
     canvas.setTitle("Badges")
     if layout == "a4":
-        _sheets(canvas, badges, matrices)
+        _sheets(canvas, badges)
     else:
         drawn = 0
         for badge in badges:
             if drawn:
                 canvas.showPage()
-            matrix = next(matrices) if matrices is not None else None
-            (_card if layout == "cr80" else _a6)(canvas, badge, 0, 0, matrix)
+            (_card if layout == "cr80" else _a6)(canvas, badge, 0, 0)
             drawn += 1
         if not drawn:
             canvas.drawString(20 * mm, 20 * mm, "")
@@ -132,7 +101,7 @@ def _render(badges: Iterable[BadgeData], layout: str, matrices) -> bytes:
 _SLOTS = ((0, A6[1]), (A6[0], A6[1]), (0, 0), (A6[0], 0))  # reading order, origin bottom left
 
 
-def _sheets(canvas: Canvas, badges: Iterable[BadgeData], matrices) -> None:
+def _sheets(canvas: Canvas, badges: Iterable[BadgeData]) -> None:
     slot = 0
     for badge in badges:
         if slot == 4:
@@ -141,7 +110,7 @@ def _sheets(canvas: Canvas, badges: Iterable[BadgeData], matrices) -> None:
         if slot == 0:
             _cut_marks(canvas)
         x, y = _SLOTS[slot]
-        _a6(canvas, badge, x, y, next(matrices) if matrices is not None else None)
+        _a6(canvas, badge, x, y)
         slot += 1
 
 
@@ -162,7 +131,7 @@ def _cut_marks(canvas: Canvas) -> None:
 # --- one badge ------------------------------------------------------------------------------
 
 
-def _a6(canvas: Canvas, badge: BadgeData, x: float, y: float, matrix=None) -> None:
+def _a6(canvas: Canvas, badge: BadgeData, x: float, y: float) -> None:
     """An A6 badge (105 × 148 mm) with its lower left corner at (x, y)."""
     width, height = A6
     band = 16 * mm
@@ -180,21 +149,20 @@ def _a6(canvas: Canvas, badge: BadgeData, x: float, y: float, matrix=None) -> No
     qr_size = 36 * mm
     _qr(
         canvas,
-        matrix or qr_matrix(badge.secret),
+        qr_matrix(badge.secret),
         x + (width - qr_size) / 2,
         y + band + 6 * mm,
         qr_size,
     )
 
 
-def _card(canvas: Canvas, badge: BadgeData, x: float, y: float, matrix=None) -> None:
+def _card(canvas: Canvas, badge: BadgeData, x: float, y: float) -> None:
     """A CR80 card (85.6 × 54 mm): name and details left, the code right."""
     width, height = CR80
     band = 7 * mm
     _band(canvas, badge, x, y, width, band)
     qr_size = 28 * mm
-    matrix = matrix or qr_matrix(badge.secret)
-    _qr(canvas, matrix, x + width - qr_size - 4 * mm, y + band + 4 * mm, qr_size)
+    _qr(canvas, qr_matrix(badge.secret), x + width - qr_size - 4 * mm, y + band + 4 * mm, qr_size)
     text_width = width - qr_size - 12 * mm
     top = _line(canvas, badge.event_title, x + 4 * mm, y + height - 6 * mm, text_width, 6.5, 0.35)
     cursor = _lines(canvas, badge.name, x + 4 * mm, top - 6 * mm, text_width, 18, 2, 9)

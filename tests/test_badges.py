@@ -202,13 +202,6 @@ def test_rendering_reads_nothing_but_its_input():
     assert pdf.startswith(b"%PDF") and Image is not None and io is not None
 
 
-def test_a_pool_of_processes_gives_the_same_codes(tmp_path):
-    many = [badge(name=f"成员{n}") for n in range(badges.POOL_THRESHOLD)]
-    pdf = badges.render(many, "a4", workers=2)
-    codes = pdf_codes(pdf, tmp_path, dpi=120, last_page=2)
-    assert sorted(codes) == sorted(b.secret for b in many[:8])
-
-
 def test_the_command_writes_a_category_s_badges_and_marks_them(app, runner, setup, tmp_path):
     out = tmp_path / "delegates.pdf"
     result = runner.invoke(
