@@ -67,6 +67,7 @@ HISTORY_ACTIONS = {
     "registration.data_exported": _l("Personal data downloaded"),
     "registration.data_erased": _l("Personal data erased"),
     "registration.ticket_reissued": _l("New badge code issued"),
+    "registration.awaiting_approval": _l("Awaits approval (moved into a category that needs it)"),
 }
 
 

@@ -72,10 +72,10 @@ def single(event: Event, registration_id: int):
         abort(404)
     if registration.status is not RegistrationStatus.CONFIRMED:
         abort(409)
-    data = badges.render([badge_data(registration)], _layout())
-    registration.badge_printed_at = utcnow()
-    db.session.commit()
-    return _pdf(data, f"badge-{registration.id}.pdf")
+    # A GET changes nothing (a link from elsewhere must not mark badges printed).
+    return _pdf(
+        badges.render([badge_data(registration)], _layout()), f"badge-{registration.id}.pdf"
+    )
 
 
 def _selection(event: Event, form: BadgePrintForm):
@@ -116,7 +116,7 @@ def mark_printed(registrations) -> None:
 @event_role_required(EventRole.ORGANISER)
 def index(event: Event):
     """Choose what to print; lists names the badge font cannot draw completely."""
-    form = BadgePrintForm(event, delegations_of(event), formdata=request.args or None)
+    form = BadgePrintForm(event, delegations_of(event), formdata=None)
     confirmed = _selection(event, BadgePrintForm(event, [], formdata=None))
     problems = [
         (registration, missing)
@@ -147,11 +147,12 @@ def delegations_of(event: Event) -> list[Delegation]:
     )
 
 
-@bp.get("/manage/<int:event_id>/badges.pdf")
+@bp.post("/manage/<int:event_id>/badges.pdf")
 @event_role_required(EventRole.ORGANISER)
 def batch(event: Event):
-    form = BadgePrintForm(event, delegations_of(event), formdata=request.args)
-    if not form.validate():
+    """The chosen badges as one PDF; they are recorded as printed (hence a POST)."""
+    form = BadgePrintForm(event, delegations_of(event))
+    if not form.validate_on_submit():
         abort(400)
     chosen = _selection(event, form)
     if not chosen:

@@ -79,7 +79,7 @@ class DelegationFields(FlaskForm):
             leader_email=self.leader_email.data or None,
             expected_size=self.expected_size.data,
             deadline=in_zone(deadline.data, zone) if deadline is not None and zone else None,
-            application_note=(note.data or "").strip() if note is not None else "",
+            application_note=(note.data or "").strip() if note is not None else None,
         )
 
 

@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from app import db, limiter
 from events.errors import show_on_form
@@ -225,9 +225,10 @@ def _cap_upload(endpoint, values):
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
     token = (request.view_args or {}).get("token", "")
-    if request.endpoint != "delegations.upload_roster":
-        return error
-    delegation = _delegation_or_404(token)
+    delegation = links.delegation_for_token(token)
+    if request.endpoint != "delegations.upload_roster" or delegation is None:
+        return error if delegation is not None else NotFound()
+    g.no_store = True
     limit = f"{rosters.MAX_BYTES / rosters.MEGABYTE:.3g}"
     message = _l("The file is too large: the limit is %(size)s MB.", size=limit)
     problem = rosters.RosterProblem(None, None, message)

@@ -64,11 +64,15 @@ class Details:
     region: str = ""
     deadline: datetime | None = None
     expected_size: int | None = None
-    application_note: str = ""
+    #: None: keep what is stored (the organiser's form does not show the leader's note).
+    application_note: str | None = None
 
     def apply_to(self, delegation: Delegation) -> None:
         for field in fields(self):
-            setattr(delegation, field.name, getattr(self, field.name))
+            value = getattr(self, field.name)
+            if field.name == "application_note" and value is None:
+                continue
+            setattr(delegation, field.name, value)
         delegation.name = self.name.strip()
         delegation.leader_name = self.leader_name.strip()
         delegation.region = (self.region or "").strip()
@@ -431,6 +435,20 @@ def _move_member(delegation: Delegation, registration: Registration, category: C
         raise DelegationError(
             _l("No places are left in this category for the event."), "category"
         ) from None
+    needs = signup.initial_status(delegation.event, category)
+    if registration.status is Status.CONFIRMED and needs is Status.PENDING:
+        # The new category asks for approval: the leader cannot confirm anyone into it.
+        registration.status = Status.PENDING
+        db.session.flush()
+        audit.record(
+            "registration.awaiting_approval",
+            "registration",
+            registration.id,
+            event_id=registration.event_id,
+            actor_label=LEADER,
+            from_status=Status.CONFIRMED.value,
+            to_status=Status.PENDING.value,
+        )
 
 
 def remove_member(delegation: Delegation, registration: Registration) -> None:

@@ -241,10 +241,7 @@ LAYOUT_CHOICES = (
 
 
 class BadgePrintForm(FlaskForm):
-    """What to print; read from the query string (a GET that returns the PDF)."""
-
-    class Meta:
-        csrf = False  # a GET that only reads: nothing for a forged request to change
+    """What to print. Printing records the time on each badge, so it is a POST."""
 
     layout = SelectField(_l("Layout"), default="a4")
     category = SelectField(_l("Category"), default="")

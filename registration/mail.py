@@ -26,7 +26,7 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import Flask, current_app, g
 from flask_babel import force_locale, get_translations
-from sqlalchemy import inspect
+from sqlalchemy import inspect, update
 
 from app import db
 from events import i18n
@@ -223,27 +223,62 @@ def send_pending(*, ids=None, limit: int = 200, ignore_schedule: bool = False) -
             done = send_pending(ids=ids[start : start + limit], limit=limit)
             counts = {key: counts[key] + done[key] for key in counts}
         return counts
-    statement = db.select(EmailOutbox).where(EmailOutbox.status == MailStatus.PENDING)
+    statement = db.select(EmailOutbox.id).where(_sendable())
     if ids is not None:
         statement = statement.where(EmailOutbox.id.in_(ids))
     elif not ignore_schedule:
         statement = statement.where(EmailOutbox.next_attempt_at <= utcnow())
-    statement = statement.order_by(EmailOutbox.id).limit(limit).with_for_update(skip_locked=True)
+    candidates = list(db.session.execute(statement.order_by(EmailOutbox.id).limit(limit)).scalars())
     counts = {"sent": 0, "failed": 0}
-    for message in db.session.execute(statement).scalars():
-        try:
-            if message.render_context is not None:
-                _render_now(message)
-            deliver(to_email_message(message))
-        except (OSError, smtplib.SMTPException, GoneMissing) as error:
-            _record_failure(message, error)
-            counts["failed"] += 1
-        else:
-            message.status, message.sent_at = MailStatus.SENT, utcnow()
-            message.attempts += 1
-            counts["sent"] += 1
-        db.session.commit()  # one message at a time: a crash never resends the rest
+    for message_id in candidates:
+        outcome = _send_one(message_id)
+        if outcome:
+            counts[outcome] += 1
     return counts
+
+
+#: How long a sender holds a message it claimed; if it dies, the message is due again.
+SEND_LEASE = timedelta(minutes=10)
+
+
+def _sendable():
+    """Pending, or claimed by a sender whose lease ran out (it crashed or stopped)."""
+    lapsed = (EmailOutbox.status == MailStatus.SENDING) & (EmailOutbox.next_attempt_at <= utcnow())
+    return (EmailOutbox.status == MailStatus.PENDING) | lapsed
+
+
+def _send_one(message_id: int) -> str | None:
+    """Send one message unless another sender claimed or sent it; "sent", "failed" or None.
+
+    A sender claims a message (``sending``, until the end of a lease) in a
+    conditional update committed before it talks to the SMTP server: the
+    sender thread and ``flask outbox send`` may both look at a message, only
+    one claims it, on SQLite and PostgreSQL alike, and no lock is held while
+    the message goes out.
+    """
+    claim = db.session.execute(
+        update(EmailOutbox)
+        .where(EmailOutbox.id == message_id, _sendable())
+        .values(status=MailStatus.SENDING, next_attempt_at=utcnow() + SEND_LEASE),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+    if claim.rowcount != 1:
+        return None
+    message = db.session.get(EmailOutbox, message_id)
+    try:
+        if message.render_context is not None:
+            _render_now(message)
+        deliver(to_email_message(message))
+    except (OSError, smtplib.SMTPException, GoneMissing) as error:
+        _record_failure(message, error)
+        outcome = "failed"
+    else:
+        message.status, message.sent_at = MailStatus.SENT, utcnow()
+        message.attempts += 1
+        outcome = "sent"
+    db.session.commit()
+    return outcome
 
 
 def _record_failure(message: EmailOutbox, error: Exception) -> None:
@@ -252,6 +287,7 @@ def _record_failure(message: EmailOutbox, error: Exception) -> None:
     if message.attempts > len(RETRY_DELAYS):
         message.status = MailStatus.FAILED
     else:
+        message.status = MailStatus.PENDING
         message.next_attempt_at = utcnow() + RETRY_DELAYS[message.attempts - 1]
     current_app.logger.warning(
         "mail %s (%s) not sent, attempt %s: %s",

@@ -249,6 +249,7 @@ class Answer(db.Model):
 
 class MailStatus(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender until next_attempt_at; then due again
     SENT = "sent"
     FAILED = "failed"  # gave up after the last retry
 

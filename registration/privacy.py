@@ -80,6 +80,8 @@ def purge_event(event: Event, *, force: bool = False) -> dict[str, int]:
     for delegation in delegations:
         delegation.leader_name, delegation.leader_mobile = ANONYMOUS, None
         delegation.leader_email = None
+        delegation.application_note = ""
+        delegation.manage_token_hash = None  # the leader's portal closes for good
     db.session.execute(db.delete(EmailOutbox).where(EmailOutbox.event_id == event.id))
     audit.record(
         "event.personal_data_purged",

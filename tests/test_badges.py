@@ -16,6 +16,7 @@ from events.models import Category
 from registration import badges, ticket_codes
 from registration.models import Delegation, DelegationKind, DelegationStatus, Registration
 from registration.models import RegistrationStatus as Status
+from tests.conftest import csrf_token
 
 
 def poppler():
@@ -23,6 +24,19 @@ def poppler():
         from tests.conftest import skip_or_fail
 
         skip_or_fail("REQUIRE_POPPLER", "poppler-utils (pdftoppm, pdftotext) is not installed")
+
+
+def print_badges(client, event, **choices):
+    """What the organiser's Print button sends (a POST: it records the printing)."""
+    page = f"/manage/{event.id}/badges"
+    data = {
+        "csrf_token": csrf_token(client, page),
+        "layout": "a4",
+        "category": "",
+        "delegation": "",
+    }
+    data.update(choices)
+    return client.post(f"/manage/{event.id}/badges.pdf", data=data)
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
@@ -150,7 +164,7 @@ def test_the_organiser_prints_confirmed_badges_and_sees_font_problems(
     page = client.get(f"/manage/{event.id}/badges").get_data(as_text=True)
     assert "已确认报名 2 人，证件有效；其中 0 人已打印" in page
     assert "𠮷田花子" in page and "𠮷" in page
-    response = client.get(f"/manage/{event.id}/badges.pdf?layout=a4")
+    response = print_badges(client, event)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     codes = pdf_codes(response.data, tmp_path, dpi=120)
     assert sorted(codes) == sorted([setup["secrets"]["孔繁华"], setup["secrets"]["𠮷田花子"]])
@@ -159,7 +173,7 @@ def test_the_organiser_prints_confirmed_badges_and_sees_font_problems(
             db.session.execute(db.select(Registration.name, Registration.badge_printed_at)).all()
         )
         assert printed["孔繁华"] and printed["𠮷田花子"] and printed["王芳"] is None
-    again = client.get(f"/manage/{event.id}/badges.pdf?layout=a4&unprinted=y")
+    again = print_badges(client, event, unprinted="y")
     assert again.status_code == 404  # everything is printed already
 
 
@@ -168,7 +182,7 @@ def test_a_delegations_badges_and_a_single_one_at_the_door(app, client, login_as
     login_as(setup["organiser"])
     with app.app_context():
         delegation_id = db.session.execute(db.select(Delegation.id)).scalar()
-    only = client.get(f"/manage/{event.id}/badges.pdf?layout=a6&delegation={delegation_id}")
+    only = print_badges(client, event, layout="a6", delegation=str(delegation_id))
     assert pdf_codes(only.data, tmp_path) == [setup["secrets"]["孔繁华"]]
 
 
@@ -179,13 +193,20 @@ def test_staff_print_one_badge_at_the_door_but_no_batches(client, login_as, setu
     assert single.status_code == 200 and single.mimetype == "application/pdf"
     pending = client.get(f"/manage/{event.id}/attendees/{setup['ids']['王芳']}/badge.pdf")
     assert pending.status_code == 409
-    assert client.get(f"/manage/{event.id}/badges.pdf").status_code == 403
+    token = csrf_token(client, "/")
+    assert (
+        client.post(f"/manage/{event.id}/badges.pdf", data={"csrf_token": token}).status_code == 403
+    )
+    assert client.get(f"/manage/{event.id}/badges.pdf").status_code == 405
 
 
 def test_another_events_badges_are_not_found(app, client, login_as, make_user, setup):
     login_as(make_user("other@huiwu.example"))
     event = setup["event"]
-    assert client.get(f"/manage/{event.id}/badges.pdf").status_code == 404
+    token = csrf_token(client, "/")
+    assert (
+        client.post(f"/manage/{event.id}/badges.pdf", data={"csrf_token": token}).status_code == 404
+    )
     assert (
         client.get(f"/manage/{event.id}/attendees/{setup['ids']['孔繁华']}/badge.pdf").status_code
         == 404
@@ -194,7 +215,9 @@ def test_another_events_badges_are_not_found(app, client, login_as, make_user, s
 
 def test_a_bad_layout_is_refused(client, login_as, setup):
     login_as(setup["organiser"])
-    assert client.get(f"/manage/{setup['event'].id}/badges.pdf?layout=a3").status_code == 400
+    assert print_badges(client, setup["event"], layout="a3").status_code == 400
+    forged = client.post(f"/manage/{setup['event'].id}/badges.pdf", data={"layout": "a4"})
+    assert forged.status_code == 400  # no CSRF token
 
 
 def test_rendering_reads_nothing_but_its_input():

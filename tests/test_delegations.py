@@ -569,3 +569,40 @@ def test_imported_members_get_their_confirmation_written_when_sent(
     with app.app_context():
         rows = db.session.execute(db.select(EmailOutbox)).scalars().all()
         assert {row.render_context for row in rows if row.kind == "confirmation"} == {None}
+
+
+def test_moving_a_member_into_an_approval_category_waits_for_approval(app, client, event, portal):
+    with app.app_context():
+        db.session.get(Category, event.guest_id).needs_approval = True
+        db.session.commit()
+    client.post(portal + "/members", data=member_form(client, portal, event))
+    (member,) = members(app)
+    assert member.status is Status.CONFIRMED
+    edit = f"{portal}/members/{member.id}"
+    client.post(edit, data=member_form(client, edit, event, category=str(event.guest_id)))
+    (member,) = members(app)
+    assert (member.category_id, member.status) == (event.guest_id, Status.PENDING)
+
+
+def test_saving_an_application_keeps_the_leaders_note(app, client, login_as, organiser, event):
+    url, data = apply_form(client, event)
+    client.post(url, data=data)
+    login_as(organiser)
+    with app.app_context():
+        delegation_id = db.session.execute(db.select(Delegation.id)).scalar()
+    edit = f"/manage/{event.id}/delegations/{delegation_id}"
+    data = create_form(event, csrf_token=csrf_token(client, edit), name="青岛市青年企业家商会")
+    assert client.post(edit, data=data).status_code == 302
+    with app.app_context():
+        assert (
+            db.session.get(Delegation, delegation_id).application_note == "成员以海洋经济企业为主"
+        )
+
+
+def test_an_oversized_upload_to_a_forged_link_is_not_found(client):
+    response = client.post(
+        "/d/" + "A" * 43 + "/roster",
+        data=b"x" * (6 * 1024 * 1024),
+        content_type="multipart/form-data; boundary=huiwu",
+    )
+    assert response.status_code == 404

@@ -313,3 +313,61 @@ def test_sending_exact_ids_sends_all_of_them_past_one_batch(
     with app.app_context():
         assert mail.send_pending(ids=ids, limit=2) == {"sent": 5, "failed": 0}
     assert len(smtp_server.messages) == 5
+
+
+def test_two_senders_at_once_send_each_message_once(
+    app, make_event, make_registration, smtp_server
+):
+    """The sender thread and the retry command may overlap: no message goes out twice."""
+    import threading
+
+    event = make_event()
+    registration = make_registration(event)
+    with app.test_request_context("/"):
+        for number in range(6):
+            mail.queue(
+                "confirmation",
+                f"person{number}@example.com",
+                locale="zh_Hans_CN",
+                event=db.session.get(Event, event.id),
+                registration=db.session.get(Registration, registration.id),
+            )
+        db.session.commit()
+
+    def sender():
+        with app.app_context():
+            mail.send_pending(ignore_schedule=True)
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    recipients = sorted(m["to"][0] for m in smtp_server.messages)
+    assert recipients == sorted(f"person{n}@example.com" for n in range(6))
+
+
+def test_a_message_claimed_by_a_sender_that_died_is_sent_after_its_lease(
+    app, make_event, make_registration, smtp_server, runner
+):
+    from datetime import timedelta
+
+    from events.dbtypes import utcnow
+
+    event = make_event()
+    queue_confirmation(app, event, make_registration(event))
+    with app.app_context():
+        (message,) = db.session.execute(db.select(EmailOutbox)).scalars()
+        message.status, message.next_attempt_at = (
+            MailStatus.SENDING,
+            utcnow() + timedelta(minutes=5),
+        )
+        db.session.commit()
+    assert "Sent 0, failed 0." in runner.invoke(args=["outbox", "send"]).output
+    with app.app_context():
+        (message,) = db.session.execute(db.select(EmailOutbox)).scalars()
+        message.next_attempt_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert "Sent 1, failed 0." in runner.invoke(args=["outbox", "send"]).output
+    assert len(smtp_server.messages) == 1
