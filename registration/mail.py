@@ -270,8 +270,9 @@ def _send_one(message_id: int) -> str | None:
         if message.render_context is not None:
             _render_now(message)
         deliver(to_email_message(message))
-    except (OSError, smtplib.SMTPException, GoneMissing) as error:
-        _record_failure(message, error)
+    except Exception as error:  # any failure: retried later, given up after the last try
+        db.session.rollback()  # whatever rendering may have left half done
+        _record_failure(db.session.get(EmailOutbox, message_id), error)
         outcome = "failed"
     else:
         message.status, message.sent_at = MailStatus.SENT, utcnow()
