@@ -110,6 +110,8 @@ def create(event: Event, details: Details, quotas: dict[int, int], actor: User) 
 
 
 def update(delegation: Delegation, details: Details, quotas: dict[int, int], actor: User) -> None:
+    # Quotas change under the same locks as members are added: neither sees half the other.
+    lock_places(delegation, delegation.event.categories)
     details.apply_to(delegation)
     _require_contact(delegation)
     set_quotas(delegation, quotas)
@@ -326,12 +328,18 @@ def lock_places(delegation: Delegation, categories) -> None:
             sql_update(Event).where(Event.id == event.id).values(id=Event.id),
             execution_options={"synchronize_session": False},
         )
-        return
+    else:
+        _lock_rows_in_order(event, ordered, delegation)
+    # Places read before the lock may be stale: read them again under it.
+    db.session.expire(delegation, ["quotas"])
+
+
+def _lock_rows_in_order(event: Event, category_ids: list[int], delegation: Delegation) -> None:
     db.session.execute(db.select(Event.id).where(Event.id == event.id).with_for_update())
-    if ordered:
+    if category_ids:
         db.session.execute(
             db.select(Category.id)
-            .where(Category.id.in_(ordered))
+            .where(Category.id.in_(category_ids))
             .order_by(Category.id)
             .with_for_update()
         )
