@@ -127,6 +127,8 @@ def reject(registration: Registration, actor: User, message: str = "") -> None:
     """Pending or waitlisted → rejected; the organiser's message stays in the audit trail."""
     _require_status(registration, REJECTABLE)
     held = registration.status in HOLDING_STATUSES
+    if held:
+        _lock_before_freeing(registration)
     details = {"message": message} if message else {}
     _set_status(registration, Status.REJECTED, "registration.rejected", actor, **details)
     notify(registration, note=message)
@@ -141,11 +143,23 @@ def cancel(registration: Registration, actor: User | None, *, actor_label: str =
     """
     _require_status(registration, CANCELLABLE)
     held = registration.status in HOLDING_STATUSES
+    if held:
+        _lock_before_freeing(registration)
     _set_status(
         registration, Status.CANCELLED, "registration.cancelled", actor, actor_label=actor_label
     )
     if held:
         fill_from_waiting_list(registration.event, registration.category)
+
+
+def _lock_before_freeing(registration: Registration) -> None:
+    """Take the quota locks before the registration's row, as every other change does.
+
+    Freeing a place promotes someone under these locks anyway; taking them
+    first keeps the order (event, category, then rows), so a cancellation
+    and a concurrent move of the same person cannot wait on each other.
+    """
+    lock_quota_rows(registration.event, registration.category)
 
 
 def fill_from_waiting_list(event: Event, category: Category) -> list[Registration]:
