@@ -48,7 +48,7 @@ def badge_data(registration: Registration) -> badges.BadgeData:
     )
 
 
-def _pdf(data: bytes, filename: str) -> Response:
+def pdf_response(data: bytes, filename: str) -> Response:
     return Response(
         data,
         mimetype="application/pdf",
@@ -73,7 +73,7 @@ def single(event: Event, registration_id: int):
     if registration.status is not RegistrationStatus.CONFIRMED:
         abort(409)
     # A GET changes nothing (a link from elsewhere must not mark badges printed).
-    return _pdf(
+    return pdf_response(
         badges.render([badge_data(registration)], _layout()), f"badge-{registration.id}.pdf"
     )
 
@@ -168,4 +168,4 @@ def batch(event: Event):
     data = badges.render((badge_data(r) for r in chosen), form.layout.data)
     mark_printed(chosen)
     db.session.commit()
-    return _pdf(data, f"badges-{event.slug}.pdf")
+    return pdf_response(data, f"badges-{event.slug}.pdf")

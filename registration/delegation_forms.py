@@ -21,7 +21,7 @@ from events.forms import LOCAL_DATETIME_FORMATS, choices
 from events.setup import in_zone
 from registration import delegations
 from registration.models import DelegationKind
-from registration.signup_forms import PersonFields
+from registration.signup_forms import PersonFields, bilingual, mobile_field, stripped
 
 DELEGATION_KINDS = {
     DelegationKind.CHAMBER: _l("Chamber of commerce"),
@@ -35,33 +35,29 @@ def kind_label(kind) -> str:
     return str(DELEGATION_KINDS[DelegationKind(kind)])
 
 
-def _stripped(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class DelegationFields(FlaskForm):
     """What both the organiser and an applying leader say about a delegation."""
 
     name = StringField(
         _l("Delegation name"),
         validators=[DataRequired(), Length(max=200)],
-        filters=[_stripped],
+        filters=[stripped],
         description=_l("For example: 济南市工商联代表团"),
     )
     kind = SelectField(
         _l("Kind"), choices=choices((k.value, label) for k, label in DELEGATION_KINDS.items())
     )
-    region = StringField(_l("Region"), validators=[Length(max=100)], filters=[_stripped])
+    region = StringField(_l("Region"), validators=[Length(max=100)], filters=[stripped])
     leader_name = StringField(
-        _l("Leader's name"), validators=[DataRequired(), Length(max=100)], filters=[_stripped]
+        _l("Leader's name"), validators=[DataRequired(), Length(max=100)], filters=[stripped]
     )
     leader_mobile = StringField(
-        _l("Leader's mobile"), validators=[Length(max=32)], filters=[_stripped]
+        _l("Leader's mobile"), validators=[Length(max=32)], filters=[stripped]
     )
     leader_email = EmailField(
         _l("Leader's email"),
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
-        filters=[_stripped],
+        filters=[stripped],
     )
     expected_size = IntegerField(
         _l("Expected number of members"), validators=[Optional(), NumberRange(min=1, max=5000)]
@@ -105,10 +101,6 @@ class DelegationForm(DelegationFields):
         }
 
 
-def _bilingual(category) -> str:
-    return f"{category.name_zh} / {category.name_en}" if category.name_en else category.name_zh
-
-
 def quota_field_name(category) -> str:
     return f"places_{category.id}"
 
@@ -149,7 +141,7 @@ class ApplicationForm(DelegationFields):
 
 # An applying leader must be reachable by phone; the organiser may know only an email.
 ApplicationForm.leader_mobile = StringField(
-    _l("Leader's mobile"), validators=[DataRequired(), Length(max=32)], filters=[_stripped]
+    _l("Leader's mobile"), validators=[DataRequired(), Length(max=32)], filters=[stripped]
 )
 
 
@@ -168,12 +160,7 @@ class MemberForm(PersonFields):
     """The leader adds or corrects one member; mobile is required, email optional."""
 
     category = SelectField(_l("Category"), validators=[DataRequired()], choices=[])
-    mobile = StringField(
-        _l("Mobile"),
-        validators=[DataRequired(), Length(max=32)],
-        filters=[_stripped],
-        description=_l("Chinese mobiles as 139 1234 5678; others with their country code."),
-    )
+    mobile = mobile_field()
     consent = BooleanField(
         MEMBERS_CONSENT, validators=[DataRequired(message=_l("Please confirm the consent."))]
     )
@@ -181,7 +168,8 @@ class MemberForm(PersonFields):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = choices((str(c.id), _bilingual(c)) for c in categories)
+        labels = ((str(c.id), bilingual(c.name_zh, c.name_en)) for c in categories)
+        self.category.choices = choices(labels)
 
 
 class RosterForm(FlaskForm):

@@ -30,7 +30,7 @@ from events.forms import EmptyForm
 from events.i18n import current_locale
 from events.models import Category, Event, EventStatus
 from registration import badges, delegations, links, rosters, signup
-from registration.badge_views import badge_data
+from registration.badge_views import badge_data, pdf_response
 from registration.delegation_forms import ApplicationForm, MemberForm, RosterForm
 from registration.models import Delegation, Registration, RegistrationStatus
 
@@ -288,8 +288,5 @@ def badges_pdf(token: str):
     confirmed = [m for m in _members(delegation) if m.status is RegistrationStatus.CONFIRMED]
     if not confirmed:
         abort(404)
-    return Response(
-        badges.render([badge_data(member) for member in confirmed], layout),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": 'inline; filename="delegation-badges.pdf"'},
-    )
+    data = badges.render([badge_data(member) for member in confirmed], layout)
+    return pdf_response(data, "delegation-badges.pdf")

@@ -24,8 +24,23 @@ from registration.models import Question, QuestionKind
 from registration.question_forms import CheckboxListField
 
 
-def _stripped(value):
+def stripped(value):
+    """A field filter: what people type, without surrounding spaces."""
     return value.strip() if isinstance(value, str) else value
+
+
+def bilingual(zh: str, en: str | None) -> str:
+    return f"{zh} / {en}" if en else zh
+
+
+def mobile_field() -> StringField:
+    """The mobile number as every form asks for it (normalised by the services)."""
+    return StringField(
+        _l("Mobile"),
+        validators=[DataRequired(), Length(max=32)],
+        filters=[stripped],
+        description=_l("Chinese mobiles as 139 1234 5678; others with their country code."),
+    )
 
 
 class PersonFields(FlaskForm):
@@ -34,35 +49,30 @@ class PersonFields(FlaskForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=100)],
-        filters=[_stripped],
+        filters=[stripped],
         description=_l("As on your ID: Chinese names family name first, without a space."),
     )
     name_en = StringField(
         _l("Name in English or pinyin"),
         validators=[Optional(), Length(max=100)],
-        filters=[_stripped],
+        filters=[stripped],
         description=_l("Optional; printed on the badge under your name."),
     )
     organisation = StringField(
-        _l("Organisation"), validators=[DataRequired(), Length(max=200)], filters=[_stripped]
+        _l("Organisation"), validators=[DataRequired(), Length(max=200)], filters=[stripped]
     )
-    position = StringField(_l("Position"), validators=[Length(max=100)], filters=[_stripped])
+    position = StringField(_l("Position"), validators=[Length(max=100)], filters=[stripped])
     email = EmailField(
         _l("Email"),
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
-        filters=[_stripped],
+        filters=[stripped],
         description=_l("Optional, but without it we cannot send you your confirmation."),
     )
 
 
 class SignupForm(PersonFields):
     category = RadioField(_l("I register as"), validators=[DataRequired()], choices=[])
-    mobile = StringField(
-        _l("Mobile"),
-        validators=[DataRequired(), Length(max=32)],
-        filters=[_stripped],
-        description=_l("Chinese mobiles as 139 1234 5678; others with their country code."),
-    )
+    mobile = mobile_field()
     consent = BooleanField(
         _l(
             "I agree that my personal information is processed as described in the privacy "
@@ -78,7 +88,7 @@ class SignupForm(PersonFields):
         self.questions = list(questions)
         if event is not None:
             self.category.choices = choices(
-                (str(c.id), c.name_zh if not c.name_en else f"{c.name_zh} / {c.name_en}")
+                (str(c.id), bilingual(c.name_zh, c.name_en))
                 for c in event.categories
                 if c.is_public
             )
@@ -121,14 +131,10 @@ def answer_value(question: Question, data):
     return data
 
 
-def _bilingual(zh: str, en: str | None) -> str:
-    return f"{zh} / {en}" if en else zh
-
-
 def question_field(question: Question):
     """An unbound WTForms field asking ``question``; requiredness is checked by category."""
-    label = _bilingual(question.label_zh, question.label_en)
-    description = _bilingual(question.help_zh, question.help_en) if question.help_zh else ""
+    label = bilingual(question.label_zh, question.label_en)
+    description = bilingual(question.help_zh, question.help_en) if question.help_zh else ""
     options = {"label": label, "description": description}
     kind = question.kind
     if kind is QuestionKind.TEXT:
@@ -145,7 +151,7 @@ def question_field(question: Question):
             validators=[Optional()],
             **options,
         )
-    option_choices = choices((o["key"], _bilingual(o["zh"], o.get("en"))) for o in question.options)
+    option_choices = choices((o["key"], bilingual(o["zh"], o.get("en"))) for o in question.options)
     if kind is QuestionKind.SINGLE_CHOICE:
         return RadioField(choices=option_choices, validators=[Optional()], **options)
     return CheckboxListField(choices=option_choices, validators=[Optional()], **options)
