@@ -55,6 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registration import cli as registration_cli
     from registration import views as registration_views
     from registration import web as registration_web
+    from registration.checkin import api as checkin_api
+    from registration.checkin import arrivals as checkin_arrivals
+    from registration.checkin import views as checkin_views
 
     app = Flask(
         __name__,
@@ -91,6 +94,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         delegation_portal.bp,
         badge_views.bp,
         personal_data.bp,
+        checkin_views.bp,
+        checkin_api.bp,
+        checkin_arrivals.bp,
     ):
         app.register_blueprint(blueprint)
     registration_web.init_app(app)

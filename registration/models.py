@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import db
@@ -137,6 +137,10 @@ class Registration(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     #: What the badge's QR code holds (format: :mod:`registration.ticket_codes`).
     ticket_secret: Mapped[str] = mapped_column(String(32), unique=True, default=new_secret)
+    #: The organisers' note for the people at the door (a VIP, a wheelchair, a gift
+    #: to hand over); shown on the scanner only when ``needs_attention`` is set.
+    staff_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    needs_attention: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: When the badge was last printed (a batch or a single one); None: never.
     badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: SHA-256 of the secret in the person's manage link (``/r/<secret>``); the

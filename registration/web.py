@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from events.navigation import Tab, add_manage_tab
 from events.setup import register_clone_hook
 from registration import figures, mail, questionnaire, signup
+from registration.checkin import checkpoints
 from registration.delegation_forms import kind_label
 from registration.models import QuestionKind, RegistrationStatus
 from registration.question_forms import QUESTION_KINDS
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     figures.register(app)
     mail.init_app(app)
     register_clone_hook(app, questionnaire.copy_questions)
+    register_clone_hook(app, checkpoints.copy_checkpoints)
     app.jinja_env.globals["question_kind_label"] = question_kind_label
     app.jinja_env.globals["registration_open"] = signup.registration_open
     app.jinja_env.globals["registration_status_message"] = registration_status_message
