@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registration import cli as registration_cli
     from registration import views as registration_views
     from registration import web as registration_web
+    from registration.checkin import admin as checkin_admin
     from registration.checkin import api as checkin_api
     from registration.checkin import arrivals as checkin_arrivals
     from registration.checkin import views as checkin_views
@@ -95,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         badge_views.bp,
         personal_data.bp,
         checkin_views.bp,
+        checkin_admin.bp,
         checkin_api.bp,
         checkin_arrivals.bp,
     ):

@@ -37,6 +37,8 @@ from events.auth import event_role_required, is_safe_next
 from events.i18n import current_locale
 from events.models import AuditEntry, Category, Event, EventRole
 from registration import exports, search, services, tickets
+from registration.checkin.forms import DoorNoteForm
+from registration.checkin.roster import check_ins_of
 from registration.forms import (
     COLUMN_LABELS,
     AttendeeFilterForm,
@@ -68,6 +70,8 @@ HISTORY_ACTIONS = {
     "registration.data_erased": _l("Personal data erased"),
     "registration.ticket_reissued": _l("New badge code issued"),
     "registration.awaiting_approval": _l("Awaits approval (moved into a category that needs it)"),
+    "registration.door_note_changed": _l("Note for check-in staff changed"),
+    "checkin.annulled": _l("Check-in undone"),
 }
 
 
@@ -276,6 +280,8 @@ def detail(event: Event, registration_id: int):
         reissue_form=ReissueForm(formdata=None),
         revoked=tickets.revoked_of(registration),
         can=_possible_actions(registration),
+        door_form=DoorNoteForm(obj=registration, formdata=None),
+        check_ins=check_ins_of(registration),
     )
 
 

@@ -9,6 +9,7 @@ from events.navigation import Tab, add_manage_tab
 from events.setup import register_clone_hook
 from registration import figures, mail, questionnaire, signup
 from registration.checkin import checkpoints
+from registration.checkin import forms as checkin_forms
 from registration.delegation_forms import kind_label
 from registration.models import QuestionKind, RegistrationStatus
 from registration.question_forms import QUESTION_KINDS
@@ -67,4 +68,16 @@ def init_app(app: Flask) -> None:
         ),
     )
     app.jinja_env.globals["delegation_kind_label"] = kind_label
+    app.jinja_env.globals["checkpoint_kind_label"] = checkin_forms.kind_label
+    app.jinja_env.globals["check_in_state_label"] = checkin_forms.check_in_state_label
+    add_manage_tab(
+        app,
+        Tab(
+            "checkin_admin.index",
+            _l("Check-in"),
+            62,
+            ("checkin_admin.edit", "checkin_admin.scanner_devices"),
+        ),
+    )
+    add_manage_tab(app, Tab("arrivals.index", _l("Arrivals"), 64, ("arrivals.no_shows",)))
     app.jinja_env.globals["status_label"] = status_label

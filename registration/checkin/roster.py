@@ -217,3 +217,15 @@ def stats(checkpoint: Checkpoint) -> dict:
             Registration.category_id.in_([c.id for c in checkpoint.categories])
         )
     return {"admitted": admitted, "expected": db.session.execute(expected_query).scalar_one()}
+
+
+def check_ins_of(registration: Registration) -> list[CheckIn]:
+    """Every pass of one person through the doors, newest first (for organisers)."""
+    return list(
+        db.session.execute(
+            db.select(CheckIn)
+            .where(CheckIn.registration_id == registration.id)
+            .options(selectinload(CheckIn.checkpoint), selectinload(CheckIn.staff))
+            .order_by(CheckIn.scanned_at.desc())
+        ).scalars()
+    )
