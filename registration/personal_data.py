@@ -12,6 +12,7 @@ from events.auth import event_role_required
 from events.forms import EmptyForm
 from events.models import Event, EventRole
 from registration import privacy
+from registration.checkin.roster import check_ins_of
 from registration.models import Registration
 
 bp = Blueprint("personal_data", __name__, url_prefix="/manage/<int:event_id>/attendees")
@@ -43,6 +44,15 @@ def personal_record(registration: Registration) -> dict:
         "answers": [
             {"question": answer.snapshot.get("label"), "value": answer.value}
             for answer in registration.answers
+        ],
+        "note_for_check_in_staff": registration.staff_note,
+        "check_ins": [
+            {
+                "at": check_in.scanned_at.isoformat(),
+                "checkpoint": check_in.checkpoint.name_zh,
+                "state": check_in.state.value,
+            }
+            for check_in in check_ins_of(registration)
         ],
         "history": [
             {"at": entry.created_at.isoformat(), "action": entry.action}

@@ -39,6 +39,8 @@ def anonymise(registration: Registration) -> None:
     registration.mobile = None
     registration.email = None
     registration.manage_token_hash = None
+    registration.staff_note = ""  # may say something about health
+    registration.needs_attention = False
     db.session.execute(db.delete(Answer).where(Answer.registration_id == registration.id))
     db.session.execute(db.delete(EmailOutbox).where(EmailOutbox.registration_id == registration.id))
     _scrub_history(registration.id)

@@ -353,3 +353,28 @@ def test_a_cloned_event_gets_the_same_checkpoints(app, client, login_as, organis
     assert sorted(row[1] for row in copied) == ["主入口", "贵宾通道"]
     vip = next(row for row in copied if row[1] == "贵宾通道")
     assert vip[4] == ["guest"]
+
+
+def test_erasing_a_person_removes_the_door_note_and_exports_include_scans(
+    app, client, login_as, organiser, event, make_registration
+):
+    registration = make_registration(event, staff_note="糖尿病，备好点心", needs_attention=True)
+    with app.app_context():
+        checkpoints.ensure_default(db.session.get(Event, event.id))
+        db.session.commit()
+    checkpoint_id = checkpoints_of(app, event)[0][0]
+    with app.app_context():
+        scanner = Scanner(user=db.session.get(type(organiser), organiser.id))
+        saved = db.session.get(Registration, registration.id)
+        checkpoint = db.session.get(Checkpoint, checkpoint_id)
+        record_scan(scanner, checkpoint, ScanInput("nonce-export-1", saved.ticket_secret))
+    login_as(organiser)
+    base = f"/manage/{event.id}/attendees/{registration.id}"
+    record = client.get(f"{base}/personal-data.json").get_json()
+    assert record["note_for_check_in_staff"] == "糖尿病，备好点心"
+    assert [scan["state"] for scan in record["check_ins"]] == ["in"]
+    token = csrf_token(client, base)
+    assert client.post(f"{base}/erase", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        erased = db.session.get(Registration, registration.id)
+        assert (erased.staff_note, erased.needs_attention) == ("", False)

@@ -179,8 +179,9 @@ def door_note(event: Event, registration_id: int):
         registration.id,
         event_id=event.id,
         actor=current_user,
-        before={"note": before[0], "attention": before[1]},
-        after={"note": registration.staff_note, "attention": registration.needs_attention},
+        # The note may say something about health: it stays out of the history.
+        note_changed=before[0] != registration.staff_note,
+        attention=[before[1], registration.needs_attention],
     )
     db.session.commit()
     flash(_("Note for check-in staff saved."), "success")

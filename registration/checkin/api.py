@@ -172,8 +172,10 @@ def scan():
     data = _body()
     checkpoint = services.checkpoint_for(g.scanner, data.get("checkpoint"))
     scan_input = _scan_input(data, utcnow())
-    outcome = services.record_scan(g.scanner, checkpoint, scan_input)
-    return jsonify(answer(outcome, scan_input.nonce))
+    outcome = services.record_scan(
+        g.scanner, checkpoint, scan_input, describe=lambda o: answer(o, scan_input.nonce)
+    )
+    return jsonify(outcome.description)
 
 
 @bp.post("/delegation")
@@ -183,7 +185,7 @@ def delegation():
     data = _body()
     checkpoint = services.checkpoint_for(g.scanner, data.get("checkpoint"))
     scan_input = _scan_input(data, utcnow())
-    leader, _revoked = services._find(scan_input)
+    leader = services.scanned_registration(scan_input, checkpoint)
     if leader is None:
         raise ScanRefused("not_a_leader", "this badge is not a delegation leader's", 409)
     by_result = services.admit_delegation(g.scanner, checkpoint, leader, scan_input.nonce)

@@ -11,9 +11,12 @@ commits, unlike the others.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, bindparam, or_, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -21,7 +24,7 @@ from app import db
 from events import audit
 from events.dbtypes import utcnow
 from events.errors import RuleError
-from events.models import Event, EventRole, User
+from events.models import Event, EventMember, EventRole, User
 from events.services import role_in_event
 from registration.checkin.models import (
     CheckIn,
@@ -30,6 +33,8 @@ from registration.checkin.models import (
     Checkpoint,
     ScanAttempt,
     ScannerDevice,
+    checkpoint_category,
+    checkpoint_staff,
 )
 from registration.models import Registration, RegistrationStatus, RevokedTicket
 from registration.ticket_codes import looks_like_secret
@@ -122,7 +127,8 @@ class ScanOutcome:
     reentry: bool = False
     #: Another scanner admitted the same person offline; see CheckInConflict.
     conflict: bool = False
-    extra: dict = field(default_factory=dict)
+    #: What ``describe`` made of the outcome before the commit (see record_scan).
+    description: object = None
 
 
 def secret_digest(secret: str) -> str:
@@ -142,23 +148,58 @@ def checkpoint_for(scanner: Scanner, checkpoint_id) -> Checkpoint:
     """The checkpoint if this scanner may use it; otherwise a precise refusal."""
     if not isinstance(checkpoint_id, int) or isinstance(checkpoint_id, bool):
         raise ScanRefused("bad_checkpoint", "checkpoint must be a checkpoint id (an integer)")
-    checkpoint = db.session.get(Checkpoint, checkpoint_id)
+    checkpoint, role = _checkpoint_and_role(scanner, checkpoint_id)
     # Another event's checkpoint looks exactly like a missing one.
-    if checkpoint is None or scanner.role_in(checkpoint.event) is None:
+    if checkpoint is None or role is None:
         raise ScanRefused("unknown_checkpoint", "no such checkpoint", 404)
     if not checkpoint.active:
         raise ScanRefused("checkpoint_closed", "this checkpoint is retired", 409)
-    if not may_use(scanner, checkpoint):
+    if not _may_use(scanner, checkpoint, role):
         raise ScanRefused("not_assigned", "you are not assigned to this checkpoint", 403)
     return checkpoint
 
 
+#: The checkpoint and the user's role in its event, in one round trip (every scan needs both).
+_CHECKPOINT_AND_ROLE = (
+    db.select(Checkpoint, EventMember.role)
+    .outerjoin(
+        EventMember,
+        and_(
+            EventMember.event_id == Checkpoint.event_id,
+            EventMember.user_id == bindparam("user_id"),
+        ),
+    )
+    .options(joinedload(Checkpoint.agenda_item))
+    .where(Checkpoint.id == bindparam("checkpoint_id"))
+)
+
+
+def _checkpoint_and_role(scanner: Scanner, checkpoint_id: int):
+    if scanner.device is not None:
+        checkpoint = db.session.get(Checkpoint, checkpoint_id)
+        if checkpoint is None or checkpoint.event_id != scanner.device.event_id:
+            return None, None
+        return checkpoint, EventRole.STAFF
+    row = db.session.execute(
+        _CHECKPOINT_AND_ROLE, {"user_id": scanner.user.id, "checkpoint_id": checkpoint_id}
+    ).first()
+    if row is None:
+        return None, None
+    checkpoint, role = row
+    if scanner.user.is_admin:
+        role = EventRole.ORGANISER
+    return checkpoint, role
+
+
 def may_use(scanner: Scanner, checkpoint: Checkpoint) -> bool:
     """Organisers scan anywhere; staff at their checkpoints (all, if none assigned)."""
+    return _may_use(scanner, checkpoint, scanner.role_in(checkpoint.event))
+
+
+def _may_use(scanner: Scanner, checkpoint: Checkpoint, role: EventRole | None) -> bool:
     if scanner.device is not None:
         bound = scanner.device.checkpoint_id
         return bound is None or bound == checkpoint.id
-    role = scanner.role_in(checkpoint.event)
     if role is EventRole.ORGANISER:
         return True
     if role is None:
@@ -168,8 +209,6 @@ def may_use(scanner: Scanner, checkpoint: Checkpoint) -> bool:
 
 
 def assignments(user: User, event_id: int) -> set[int]:
-    from registration.checkin.models import checkpoint_staff
-
     return set(
         db.session.execute(
             db.select(Checkpoint.id)
@@ -227,12 +266,23 @@ class ScanInput:
         return secret_digest(key)[:32]
 
 
-def record_scan(scanner: Scanner, checkpoint: Checkpoint, scan: ScanInput) -> ScanOutcome:
-    """Decide and record one scan, exactly once; commits (see the module docstring)."""
+def record_scan(
+    scanner: Scanner, checkpoint: Checkpoint, scan: ScanInput, describe=None
+) -> ScanOutcome:
+    """Decide and record one scan, exactly once; commits (see the module docstring).
+
+    ``describe(outcome)``, when given, runs before the commit while every
+    object is still loaded (a commit expires them, and reloading costs a
+    round trip each); its result lands in ``outcome.description``.
+    """
     checkpoint_id = checkpoint.id
-    for _attempt in range(RACE_RETRIES):
+    for attempt in range(RACE_RETRIES):
         try:
-            outcome = _decide_and_record(scanner, checkpoint, scan)
+            # A nonce is new on the first try nearly always; its unique index
+            # catches the rare retry, and only then is it looked up.
+            outcome = _decide_and_record(scanner, checkpoint, scan, look_up_nonce=attempt > 0)
+            if describe is not None:
+                outcome.description = describe(outcome)
             db.session.commit()
             return outcome
         except IntegrityError:
@@ -242,14 +292,17 @@ def record_scan(scanner: Scanner, checkpoint: Checkpoint, scan: ScanInput) -> Sc
     raise ScanRefused("busy", "the scan could not be recorded; please retry", 503)
 
 
-def _decide_and_record(scanner: Scanner, checkpoint: Checkpoint, scan: ScanInput) -> ScanOutcome:
-    earlier = attempt_for_nonce(scan.nonce)
-    if earlier is not None:
-        return replay(earlier, scanner, checkpoint, scan)
+def _decide_and_record(
+    scanner: Scanner, checkpoint: Checkpoint, scan: ScanInput, *, look_up_nonce: bool
+) -> ScanOutcome:
+    if look_up_nonce:
+        earlier = attempt_for_nonce(scan.nonce)
+        if earlier is not None:
+            return replay(earlier, scanner, checkpoint, scan)
     when = scan.scanned_at or utcnow()
-    registration, revoked = _find(scan)
+    registration, revoked, allowed = _find(scan, checkpoint)
     outcome = ScanOutcome(Result.UNKNOWN, checkpoint, when, registration)
-    refusal = _refusal(checkpoint, registration, revoked, when)
+    refusal = _refusal(checkpoint, registration, revoked, allowed, when)
     if refusal is not None:
         outcome.result = refusal
     else:
@@ -258,25 +311,59 @@ def _decide_and_record(scanner: Scanner, checkpoint: Checkpoint, scan: ScanInput
     return outcome
 
 
-def _find(scan: ScanInput) -> tuple[Registration | None, bool]:
+#: Whether the checkpoint admits the registration's category: no categories listed
+#: means all. Computed with the lookup, so a scan needs no extra round trip for it.
+_CATEGORY_ADMITTED = or_(
+    ~db.select(checkpoint_category.c.category_id)
+    .where(checkpoint_category.c.checkpoint_id == bindparam("checkpoint_id"))
+    .exists(),
+    db.select(checkpoint_category.c.category_id)
+    .where(
+        checkpoint_category.c.checkpoint_id == bindparam("checkpoint_id"),
+        checkpoint_category.c.category_id == Registration.category_id,
+    )
+    .exists(),
+)
+
+_BY_SECRET = (
+    db.select(Registration, _CATEGORY_ADMITTED.label("admitted"))
+    .where(Registration.ticket_secret == bindparam("secret"))
+    .options(joinedload(Registration.category), joinedload(Registration.delegation))
+)
+
+
+def _find(scan: ScanInput, checkpoint: Checkpoint) -> tuple[Registration | None, bool, bool]:
+    """(registration, revoked, category admitted here) for what was scanned."""
     if scan.registration_id is not None:
-        return db.session.get(Registration, scan.registration_id), False
+        registration = db.session.get(Registration, scan.registration_id)
+        return registration, False, _admits(checkpoint, registration)
     secret = scan.secret or ""
     if not looks_like_secret(secret):
-        return None, False
-    registration = db.session.execute(
-        db.select(Registration)
-        .where(Registration.ticket_secret == secret)
-        .options(joinedload(Registration.category), joinedload(Registration.delegation))
-    ).scalar_one_or_none()
-    if registration is not None:
-        return registration, False
+        return None, False, False
+    row = db.session.execute(_BY_SECRET, {"secret": secret, "checkpoint_id": checkpoint.id}).first()
+    if row is not None:
+        return row[0], False, bool(row[1])
     revoked = db.session.get(RevokedTicket, secret)
-    return (revoked.registration, True) if revoked is not None else (None, False)
+    if revoked is None:
+        return None, False, False
+    return revoked.registration, True, _admits(checkpoint, revoked.registration)
+
+
+def scanned_registration(scan: ScanInput, checkpoint: Checkpoint) -> Registration | None:
+    """Whose badge (current or replaced) or registration id was scanned, if anyone's."""
+    return _find(scan, checkpoint)[0]
+
+
+def _admits(checkpoint: Checkpoint, registration: Registration | None) -> bool:
+    return registration is not None and checkpoint.admits_category(registration.category_id)
 
 
 def _refusal(
-    checkpoint: Checkpoint, registration: Registration | None, revoked: bool, when: datetime
+    checkpoint: Checkpoint,
+    registration: Registration | None,
+    revoked: bool,
+    admitted_category: bool,
+    when: datetime,
 ) -> str | None:
     """The result code when the person may not pass; None when they may."""
     if registration is None:
@@ -290,7 +377,7 @@ def _refusal(
         return status_result
     if not checkpoint.admits:
         return None  # leaving is always recorded
-    if not checkpoint.admits_category(registration.category_id):
+    if not admitted_category:
         return Result.NOT_ALLOWED
     opens, closes = checkpoint.window()
     if (opens is not None and when < opens) or (closes is not None and when > closes):
@@ -347,14 +434,13 @@ def _admit(scanner, checkpoint, registration, scan, outcome: ScanOutcome) -> Non
         )
         db.session.flush()
         return
-    current = admitted_at(registration.id, checkpoint.id)
-    if current is None:
-        outcome.result = Result.OK
-        outcome.check_in = _new_check_in(
-            scanner, checkpoint, registration, scan, when, CheckInState.IN
-        )
-        db.session.flush()  # the unique index decides a race here
+    admission = _insert_admission(scanner, checkpoint, registration, scan, when)
+    if admission is not None:
+        outcome.result, outcome.check_in = Result.OK, admission
         return
+    current = admitted_at(registration.id, checkpoint.id)
+    if current is None:  # annulled in between: decide again
+        raise IntegrityError("admission vanished", None, Exception("retry"))
     if scan.offline and when < current.scanned_at:
         _earlier_offline_wins(scanner, checkpoint, registration, scan, outcome, current)
         return
@@ -372,6 +458,34 @@ def _admit(scanner, checkpoint, registration, scan, outcome: ScanOutcome) -> Non
         db.session.flush()
         _conflict(checkpoint, kept=current, superseded=lost)
         outcome.conflict = True
+
+
+def _insert_admission(scanner, checkpoint, registration, scan, when) -> CheckIn | None:
+    """Admit the person unless already admitted here: one INSERT … ON CONFLICT DO NOTHING.
+
+    The partial unique index decides; None means somebody was first.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(CheckIn)
+        .values(
+            event_id=checkpoint.event_id,
+            registration_id=registration.id,
+            checkpoint_id=checkpoint.id,
+            state=CheckInState.IN,
+            scanned_at=when,
+            recorded_at=utcnow(),
+            staff_id=scanner.user_id,
+            device_id=scanner.device_id,
+            offline=scan.offline,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["registration_id", "checkpoint_id"], index_where=text("state = 'in'")
+        )
+        .returning(CheckIn)
+    )
+    return db.session.scalars(statement).one_or_none()
 
 
 def _earlier_offline_wins(scanner, checkpoint, registration, scan, outcome, current) -> None:
@@ -439,7 +553,7 @@ def replay(
         attempt.result, checkpoint, attempt.scanned_at, registration, check_in, replayed=True
     )
     if registration is None and attempt.result == Result.WRONG_EVENT:
-        outcome.registration, _revoked = _find(scan)
+        outcome.registration = _find(scan, checkpoint)[0]
     outcome.reentry = check_in is not None and check_in.state is CheckInState.REENTRY
     return outcome
 
