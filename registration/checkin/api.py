@@ -82,7 +82,8 @@ Errors
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
@@ -117,7 +118,8 @@ def _authenticate():
         device = devices.device_for_token(header[7:].strip())
         if device is None:
             _refuse("bad_device_token", "unknown or revoked device token", 401)
-        devices.seen(device)
+        if devices.seen(device):
+            db.session.commit()  # at most once a minute, whatever the request does next
         g.scanner = Scanner(device=device)
         return
     if not current_user.is_authenticated:
@@ -131,8 +133,14 @@ def _authenticate():
 
 
 def _body() -> dict:
-    request.max_content_length = MAX_BODY
-    data = request.get_json(silent=True)
+    # Read at most one byte past the limit: a chunked body has no length to refuse early.
+    raw = request.stream.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        _refuse("too_large", "request bodies are limited to 4 KB", 413)
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # deep nesting overflows the parser
+        data = None
     if not isinstance(data, dict):
         _refuse("bad_json", "the body must be a JSON object", 400)
     return data
@@ -152,9 +160,7 @@ def _scan_input(data: dict, now: datetime) -> ScanInput:
     scanned_at = services.checked_time(data.get("scanned_at"), now)
     offline = data.get("offline") is True
     if "registration" in data and data.get("secret") in (None, ""):
-        registration_id = data["registration"]
-        if not isinstance(registration_id, int) or isinstance(registration_id, bool):
-            raise ScanRefused("bad_registration", "registration must be an id (an integer)")
+        registration_id = services.checked_id(data["registration"], "registration")
         return ScanInput(nonce, None, registration_id, scanned_at, offline)
     secret = data.get("secret")
     if not isinstance(secret, str) or not secret.strip():
@@ -185,10 +191,8 @@ def delegation():
     data = _body()
     checkpoint = services.checkpoint_for(g.scanner, data.get("checkpoint"))
     scan_input = _scan_input(data, utcnow())
-    leader = services.scanned_registration(scan_input, checkpoint)
-    if leader is None:
-        raise ScanRefused("not_a_leader", "this badge is not a delegation leader's", 409)
-    by_result = services.admit_delegation(g.scanner, checkpoint, leader, scan_input.nonce)
+    leader = services.scanned_leader(scan_input, checkpoint)
+    by_result = services.admit_delegation(g.scanner, checkpoint, leader, scan_input)
     admitted = [o.registration.name for o in by_result.get(Result.OK, [])]
     refused = [
         {"name": o.registration.name, "result": result, "message": result_message(result)}
@@ -203,10 +207,8 @@ def delegation():
 @bp.post("/undo")
 def undo():
     data = _body()
-    check_in_id = data.get("check_in")
-    if not isinstance(check_in_id, int) or isinstance(check_in_id, bool):
-        raise ScanRefused("bad_check_in", "check_in must be an id (an integer)")
-    check_in = db.session.get(CheckIn, check_in_id)
+    check_in_id = services.checked_id(data.get("check_in"), "check_in")
+    check_in = db.session.get(CheckIn, check_in_id) if check_in_id else None
     if check_in is None:
         raise services.UndoRefused("unknown_check_in", "no such check-in", 404)
     services.annul(g.scanner, check_in)
@@ -252,6 +254,8 @@ def usable_checkpoints(scanner: Scanner) -> list[Checkpoint]:
 
 
 def _usable(checkpoint_id: int) -> Checkpoint:
+    if not services.in_id_range(checkpoint_id):
+        raise ScanRefused("unknown_checkpoint", "no such checkpoint", 404)
     return services.checkpoint_for(g.scanner, checkpoint_id)
 
 
@@ -298,7 +302,9 @@ def result_message(result: str) -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def checkpoint_json(checkpoint: Checkpoint) -> dict:

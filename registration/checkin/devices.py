@@ -57,7 +57,7 @@ def revoke(device: ScannerDevice, actor: User) -> None:
 
 def device_for_token(token: str) -> ScannerDevice | None:
     """The active device holding ``token``; None for a wrong or revoked one."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100 or not token.isascii():
         return None
     device = db.session.execute(
         db.select(ScannerDevice).where(ScannerDevice.token_hash == _digest(token))
@@ -67,10 +67,13 @@ def device_for_token(token: str) -> ScannerDevice | None:
     return device
 
 
-def seen(device: ScannerDevice) -> None:
+def seen(device: ScannerDevice) -> bool:
+    """Note that the device is in use; True when that changed something to save."""
     now = utcnow()
     if device.last_seen_at is None or now - device.last_seen_at > SEEN_RESOLUTION:
         device.last_seen_at = now
+        return True
+    return False
 
 
 def devices_of(event: Event) -> list[ScannerDevice]:

@@ -11,8 +11,9 @@ commits, unlike the others.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, bindparam, or_, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -148,6 +149,8 @@ def checkpoint_for(scanner: Scanner, checkpoint_id) -> Checkpoint:
     """The checkpoint if this scanner may use it; otherwise a precise refusal."""
     if not isinstance(checkpoint_id, int) or isinstance(checkpoint_id, bool):
         raise ScanRefused("bad_checkpoint", "checkpoint must be a checkpoint id (an integer)")
+    if not in_id_range(checkpoint_id):
+        raise ScanRefused("unknown_checkpoint", "no such checkpoint", 404)
     checkpoint, role = _checkpoint_and_role(scanner, checkpoint_id)
     # Another event's checkpoint looks exactly like a missing one.
     if checkpoint is None or role is None:
@@ -213,7 +216,11 @@ def assignments(user: User, event_id: int) -> set[int]:
         db.session.execute(
             db.select(Checkpoint.id)
             .join(checkpoint_staff, checkpoint_staff.c.checkpoint_id == Checkpoint.id)
-            .where(checkpoint_staff.c.user_id == user.id, Checkpoint.event_id == event_id)
+            .where(
+                checkpoint_staff.c.user_id == user.id,
+                Checkpoint.event_id == event_id,
+                Checkpoint.active.is_(True),
+            )
         ).scalars()
     )
 
@@ -221,13 +228,33 @@ def assignments(user: User, event_id: int) -> set[int]:
 # --- input checks ------------------------------------------------------------------------
 
 
+#: Scanners' nonces: a UUID fits. Letters, digits, ``-`` and ``_`` only, so the
+#: per-member nonces of a delegation (``<nonce>/<id>``) can never collide with one.
+NONCE_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{NONCE_MIN},{NONCE_MAX}}}")
+#: Ids are 32-bit integers in PostgreSQL; anything outside names nothing.
+MAX_ID = 2**31 - 1
+
+
 def checked_nonce(nonce) -> str:
     if not isinstance(nonce, str) or not nonce.strip():
         raise ScanRefused("missing_nonce", "nonce is required (a UUID chosen by the scanner)")
     nonce = nonce.strip()
-    if not NONCE_MIN <= len(nonce) <= NONCE_MAX or not nonce.isascii() or not nonce.isprintable():
-        raise ScanRefused("bad_nonce", f"nonce must be {NONCE_MIN}–{NONCE_MAX} printable ASCII")
+    if not NONCE_PATTERN.fullmatch(nonce):
+        raise ScanRefused(
+            "bad_nonce", f"nonce must be {NONCE_MIN}–{NONCE_MAX} letters, digits, - or _"
+        )
     return nonce
+
+
+def in_id_range(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def checked_id(value, name: str) -> int | None:
+    """An id from a request body: an integer, or a precise refusal; None if out of range."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ScanRefused(f"bad_{name}", f"{name} must be an id (an integer)")
+    return value if in_id_range(value) else None
 
 
 def checked_time(raw, now: datetime) -> datetime:
@@ -246,7 +273,7 @@ def checked_time(raw, now: datetime) -> datetime:
         raise ScanRefused("scanned_at_in_future", "scanned_at is in the future", 422)
     if value < now - MAX_QUEUED_AGE:
         raise ScanRefused("scanned_at_too_old", "scanned_at is more than 48 hours ago", 422)
-    return value
+    return value.astimezone(UTC)
 
 
 # --- the scan ----------------------------------------------------------------------------
@@ -336,6 +363,9 @@ def _find(scan: ScanInput, checkpoint: Checkpoint) -> tuple[Registration | None,
     """(registration, revoked, category admitted here) for what was scanned."""
     if scan.registration_id is not None:
         registration = db.session.get(Registration, scan.registration_id)
+        if registration is None or registration.event_id != checkpoint.event_id:
+            # An id is no badge: guessing ids must not reveal other events.
+            return None, False, False
         return registration, False, _admits(checkpoint, registration)
     secret = scan.secret or ""
     if not looks_like_secret(secret):
@@ -349,9 +379,14 @@ def _find(scan: ScanInput, checkpoint: Checkpoint) -> tuple[Registration | None,
     return revoked.registration, True, _admits(checkpoint, revoked.registration)
 
 
-def scanned_registration(scan: ScanInput, checkpoint: Checkpoint) -> Registration | None:
-    """Whose badge (current or replaced) or registration id was scanned, if anyone's."""
-    return _find(scan, checkpoint)[0]
+def scanned_leader(scan: ScanInput, checkpoint: Checkpoint) -> Registration:
+    """The delegation leader whose current badge (or id) was scanned; else a refusal."""
+    registration, revoked, _admitted = _find(scan, checkpoint)
+    if revoked:
+        raise ScanRefused("revoked_badge", "this badge was replaced: scan the new one", 409)
+    if registration is None or registration.event_id != checkpoint.event_id:
+        raise ScanRefused("not_a_leader", "this badge is not a delegation leader's", 409)
+    return registration
 
 
 def _admits(checkpoint: Checkpoint, registration: Registration | None) -> bool:
@@ -633,18 +668,24 @@ def delegation_members(registration: Registration) -> list[Registration]:
 
 
 def admit_delegation(
-    scanner: Scanner, checkpoint: Checkpoint, leader: Registration, nonce: str
+    scanner: Scanner, checkpoint: Checkpoint, leader: Registration, scan: ScanInput
 ) -> dict[str, list[ScanOutcome]]:
     """Scan every member of the leader's delegation at once, each exactly once.
 
-    Each member is one scan with the nonce ``<nonce>:<registration id>``, so
-    the whole request can be retried safely. Returns outcomes by result code.
+    Each member is one scan with the nonce ``<nonce>/<registration id>`` and
+    the leader's scan time, so the whole request can be retried safely.
+    Returns outcomes by result code.
     """
     if leader.event_id != checkpoint.event_id or not is_leader(leader):
         raise ScanRefused("not_a_leader", "this badge is not a delegation leader's", 409)
     by_result: dict[str, list[ScanOutcome]] = {}
     for member in delegation_members(leader):
-        scan = ScanInput(nonce=f"{nonce}:{member.id}", registration_id=member.id)
-        outcome = record_scan(scanner, checkpoint, scan)
+        member_scan = ScanInput(
+            nonce=f"{scan.nonce}/{member.id}",
+            registration_id=member.id,
+            scanned_at=scan.scanned_at,
+            offline=scan.offline,
+        )
+        outcome = record_scan(scanner, checkpoint, member_scan)
         by_result.setdefault(outcome.result, []).append(outcome)
     return by_result
