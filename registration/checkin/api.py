@@ -339,7 +339,7 @@ def answer(outcome: ScanOutcome, nonce: str) -> dict:
             "name": roster.localised_name(outcome.checkpoint),
             "kind": outcome.checkpoint.kind.value,
         },
-        "person": _person(registration) if shows_person else None,
+        "person": _person(registration, outcome.checkpoint) if shows_person else None,
         "check_in": _check_in(outcome),
         "first": _first(outcome),
         "reentry": outcome.reentry,
@@ -381,7 +381,7 @@ def _first(outcome: ScanOutcome) -> dict | None:
     }
 
 
-def _person(registration) -> dict:
+def _person(registration, checkpoint: Checkpoint) -> dict:
     category = registration.category
     return {
         "id": registration.id,
@@ -395,7 +395,7 @@ def _person(registration) -> dict:
             "name": roster.localised_name(category),
             "color": category.color,
         },
-        "delegation": roster.delegation_summary(registration),
+        "delegation": roster.delegation_summary(registration, checkpoint),
         "attention": registration.staff_note if registration.needs_attention else None,
         "badge_url": _badge_url(registration),
     }

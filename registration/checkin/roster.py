@@ -40,23 +40,31 @@ def mask_mobile(mobile: str | None) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
-def delegation_summary(registration: Registration) -> dict | None:
+def delegation_summary(registration: Registration, checkpoint: Checkpoint) -> dict | None:
     delegation = registration.delegation
     if delegation is None:
         return None
     leader = is_leader(registration)
     summary = {"id": delegation.id, "name": delegation.name, "is_leader": leader}
     if leader:
-        members, not_arrived = _delegation_counts(delegation)
+        members, not_arrived = _delegation_counts(delegation, checkpoint)
         summary.update(members=members, not_arrived=not_arrived)
     return summary
 
 
-def _delegation_counts(delegation: Delegation) -> tuple[int, int]:
-    """(confirmed members, confirmed members not admitted anywhere yet)."""
+def _delegation_counts(delegation: Delegation, checkpoint: Checkpoint) -> tuple[int, int]:
+    """(confirmed members, those not admitted at this checkpoint yet).
+
+    Per checkpoint, as "check in the whole delegation" admits everyone not yet
+    in here.
+    """
     admitted = (
         db.select(CheckIn.id)
-        .where(CheckIn.registration_id == Registration.id, CheckIn.state == CheckInState.IN)
+        .where(
+            CheckIn.registration_id == Registration.id,
+            CheckIn.checkpoint_id == checkpoint.id,
+            CheckIn.state == CheckInState.IN,
+        )
         .exists()
     )
     members, not_arrived = db.session.execute(

@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app import db
+from events.web import CONTENT_SECURITY_POLICY
 from registration.checkin import api, checkpoints, services
 from registration.checkin.models import Checkpoint
 from registration.checkin.services import Scanner
@@ -53,14 +54,21 @@ def scanner(checkpoint_id: int):
         abort(404)
     if not checkpoint.active or not services.may_use(scanner, checkpoint):
         abort(403)
-    return render_template(
-        "checkin/scanner.html",
-        checkpoint=checkpoint,
-        event=checkpoint.event,
-        checkpoint_json=api.checkpoint_json(checkpoint),
-        messages=api.result_messages(),
-        organiser=api.organiser_of(scanner, checkpoint.event),
+    response = current_app.make_response(
+        render_template(
+            "checkin/scanner.html",
+            checkpoint=checkpoint,
+            event=checkpoint.event,
+            checkpoint_json=api.checkpoint_json(checkpoint),
+            messages=api.result_messages(),
+            organiser=api.organiser_of(scanner, checkpoint.event),
+        )
     )
+    # The ZXing decoder is WebAssembly, which the site-wide policy does not allow to compile.
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1
+    )
+    return response
 
 
 @bp.get("/sw.js")
