@@ -11,9 +11,12 @@ seed: they are not real people, and their addresses use reserved domains.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
 
 from app import db
 from events.models import (
@@ -28,6 +31,16 @@ from events.models import (
     User,
 )
 from events.services import add_member, create_user, find_user_by_email
+from registration.checkin.checkpoints import DEFAULT_NAME_EN, DEFAULT_NAME_ZH
+from registration.checkin.models import (
+    CheckIn,
+    CheckInConflict,
+    CheckInState,
+    Checkpoint,
+    CheckpointKind,
+    ScanAttempt,
+)
+from registration.checkin.services import Result, secret_digest
 from registration.models import (
     Delegation,
     DelegationKind,
@@ -213,6 +226,8 @@ def load(seed: int = 2019) -> dict[str, int]:
     for email, slug, role in DEMO_TEAM:
         add_member(by_slug[slug], accounts[email], role)
     db.session.flush()
+    # Last, so that the people drawn for every event stay the same as before.
+    _conference_check_in(by_slug["rushang-2019"], accounts, rng)
     return {
         "events": len(events),
         "registrations": db.session.execute(db.select(db.func.count(Registration.id))).scalar(),
@@ -350,7 +365,7 @@ def _conference(rng: random.Random) -> Event:
         delegation.quotas.append(DelegationQuota(category=categories["delegate"], places=32))
         db.session.add(delegation)
         for index in range(rng.randint(26, 32)):
-            _register(
+            member = _register(
                 event,
                 categories["delegate"],
                 people,
@@ -362,6 +377,8 @@ def _conference(rng: random.Random) -> Event:
                 position="会长" if index == 0 else None,
                 when=_spread(rng, *window),
             )
+            if index == 0:  # the chamber's president leads the delegation
+                delegation.leader_name, delegation.leader_mobile = member.name, member.mobile
     individual = [
         ("delegate", 45, (RegistrationStatus.CONFIRMED,) * 8 + (RegistrationStatus.CANCELLED,)),
         ("guest", 24, (RegistrationStatus.CONFIRMED,) * 3 + (RegistrationStatus.PENDING,)),
@@ -946,4 +963,338 @@ def _next_conference_delegations(event, categories, people, rng, window) -> None
             application_note="成员企业以现代金融和新一代信息技术为主，另有两位嘉宾希望参加开幕式。",
             created_at=window[1],
         )
+    )
+
+
+# Check-in at the 2019 conference -----------------------------------------------
+# The first morning at the doors, as the arrivals page shows it: most people
+# in by half past ten, one chamber's coach late, a little trouble at the doors.
+
+#: Notes for the door staff, shown on the scanner; by category.
+ATTENTION_NOTES = (
+    ("guest", "VIP：请通知会务组接待"),
+    ("delegate", "轮椅通行，请引导至无障碍通道"),
+    ("investor", "需领取同声传译耳机"),
+    ("guest", "VIP：请安排前排就座"),
+)
+#: Its coach is stuck in traffic: the organisers call its leader.
+LATE_CHAMBER = "重庆市山东商会"
+#: Everyone scans in between these (local times on 25 September).
+DOORS_OPEN, DOORS_CLOSE = (7, 30), (10, 30)
+
+
+def conference_time(hour: int, minute: int, seconds: float = 0) -> datetime:
+    """A time on the first morning, to the second as a scanner's clock gives it."""
+    return local(2019, 9, 25, hour, minute) + timedelta(seconds=round(seconds))
+
+
+@dataclass
+class Doors:
+    main: Checkpoint
+    vip: Checkpoint
+    roadshow: Checkpoint
+    exit: Checkpoint
+
+
+@dataclass
+class ScanLog:
+    """The demo's check-ins and scan attempts as plain rows, inserted in bulk at the end.
+
+    A few hundred of each go in with one multi-row INSERT per table, without
+    building an ORM object for every one. A check-in row is also the handle the
+    scenario passes around (the attempts and the conflict point at it).
+    """
+
+    rng: random.Random
+    event_id: int
+    check_ins: list[dict] = field(default_factory=list)
+    #: Each attempt with the check-in row it created or ran into.
+    attempts: list[tuple[dict, dict | None]] = field(default_factory=list)
+    conflicts: list[tuple[dict, dict]] = field(default_factory=list)
+
+    def nonce(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def admit(self, checkpoint, registration, staff, when, **extra) -> dict:
+        """One pass through a door and its ``ok`` attempt."""
+        offline = extra.get("offline", False)
+        recorded = extra.get("recorded", when + timedelta(seconds=1))
+        check_in = {
+            "event_id": self.event_id,
+            "registration_id": registration.id,
+            "checkpoint_id": checkpoint.id,
+            "state": extra.get("state", CheckInState.IN),
+            "scanned_at": when,
+            "recorded_at": recorded,
+            "staff_id": staff.id,
+            "offline": offline,
+        }
+        self.check_ins.append(check_in)
+        self.attempt(checkpoint, staff, when, Result.OK, registration, check_in, offline=offline)
+        self.attempts[-1][0]["recorded_at"] = recorded
+        return check_in
+
+    def attempt(self, checkpoint, staff, when, result, registration=None, check_in=None, **extra):
+        secret = extra.get("secret") or registration.ticket_secret
+        attempt = {
+            "nonce": self.nonce(),
+            "event_id": self.event_id,
+            "checkpoint_id": checkpoint.id,
+            "registration_id": registration.id if registration is not None else None,
+            "staff_id": staff.id,
+            "input_digest": secret_digest(secret)[:32],
+            "result": result,
+            "offline": extra.get("offline", False),
+            "scanned_at": when,
+            "recorded_at": when + timedelta(seconds=1),
+        }
+        self.attempts.append((attempt, check_in))
+
+    def write(self) -> None:
+        ids = db.session.scalars(
+            insert(CheckIn).returning(CheckIn.id, sort_by_parameter_order=True), self.check_ins
+        ).all()
+        for check_in, new_id in zip(self.check_ins, ids, strict=True):
+            check_in["id"] = new_id
+        db.session.execute(
+            insert(ScanAttempt),
+            [
+                {**attempt, "check_in_id": check_in["id"] if check_in is not None else None}
+                for attempt, check_in in self.attempts
+            ],
+        )
+        db.session.execute(
+            insert(CheckInConflict),
+            [
+                {
+                    "event_id": self.event_id,
+                    "kept_id": kept["id"],
+                    "superseded_id": lost["id"],
+                    "detected_at": lost["recorded_at"],
+                }
+                for kept, lost in self.conflicts
+            ],
+        )
+
+
+def _conference_check_in(event: Event, accounts: dict[str, User], rng: random.Random) -> None:
+    doors = _conference_doors(event, accounts)
+    registrations = list(
+        db.session.execute(
+            db.select(Registration)
+            .where(Registration.event_id == event.id)
+            .order_by(Registration.id)
+        ).scalars()
+    )
+    confirmed = [r for r in registrations if r.status is RegistrationStatus.CONFIRMED]
+    _attention_notes(confirmed, rng)
+    log = ScanLog(rng, event.id)
+    staff = {
+        doors.main.id: accounts["staff@huiwu.example"],
+        doors.vip.id: accounts["gate2@huiwu.example"],
+    }
+    by_id = {registration.id: registration for registration in registrations}
+    admitted = _morning_arrivals(log, doors, confirmed, staff)
+    helper = accounts["co-organiser@huiwu.example"]
+    _offline_conflict(log, doors.main, admitted, by_id, staff[doors.main.id], helper)
+    _morning_refusals(log, doors, registrations, admitted, by_id, staff)
+    _lunch_exits(log, doors.exit, admitted, by_id, helper)
+    _roadshow(log, doors.roadshow, admitted, registrations, by_id, helper)
+    log.write()
+
+
+def _conference_doors(event: Event, accounts: dict[str, User]) -> Doors:
+    categories = {category.code: category for category in event.categories}
+    roadshow_item = next(
+        (item for item in event.agenda_items if item.kind is AgendaKind.ROADSHOW), None
+    )
+    specs = [
+        (DEFAULT_NAME_ZH, DEFAULT_NAME_EN, CheckpointKind.ENTRY, [], ["staff@huiwu.example"]),
+        (
+            "贵宾通道",
+            "VIP entrance",
+            CheckpointKind.ENTRY,
+            ["guest", "investor"],
+            ["gate2@huiwu.example"],
+        ),
+        ("项目推介会", "Project roadshow", CheckpointKind.SESSION, [], []),
+        ("出口", "Exit", CheckpointKind.EXIT, [], []),
+    ]
+    doors = []
+    for position, (zh, en, kind, codes, emails) in enumerate(specs):
+        doors.append(
+            Checkpoint(
+                event=event,
+                name_zh=zh,
+                name_en=en,
+                kind=kind,
+                # The session's window comes from its agenda item (doors open 30 min before).
+                agenda_item=roadshow_item if kind is CheckpointKind.SESSION else None,
+                categories=[categories[code] for code in codes],
+                staff=[accounts[email] for email in emails],
+                position=position,
+            )
+        )
+    db.session.add_all(doors)
+    db.session.flush()
+    return Doors(*doors)
+
+
+def _attention_notes(confirmed: list[Registration], rng: random.Random) -> None:
+    for code, note in ATTENTION_NOTES:
+        candidates = [r for r in confirmed if r.category.code == code and not r.needs_attention]
+        chosen = rng.choice(candidates)
+        chosen.needs_attention, chosen.staff_note = True, note
+
+
+def _turnout(registration: Registration) -> float:
+    delegation = registration.delegation
+    return 0.55 if delegation is not None and delegation.name == LATE_CHAMBER else 0.84
+
+
+def _arrival_time(rng: random.Random, registration: Registration, coaches: dict) -> datetime:
+    """Staff come early; a chamber's members step off one coach; the rest peak near 08:45."""
+    if registration.category.code == "staff":
+        when = _spread(rng, conference_time(*DOORS_OPEN), conference_time(8, 0))
+    elif registration.delegation_id is not None:
+        coach = coaches.setdefault(
+            registration.delegation_id, conference_time(8, 42, rng.gauss(0, 12 * 60))
+        )
+        when = coach + timedelta(seconds=round(abs(rng.gauss(0, 8 * 60))))
+    else:
+        when = conference_time(8, 45, rng.gauss(0, 28 * 60))
+    opens, closes = conference_time(*DOORS_OPEN), conference_time(*DOORS_CLOSE)
+    return min(max(when, opens), closes - timedelta(seconds=1)).replace(microsecond=0)
+
+
+def _morning_arrivals(log, doors: Doors, confirmed, staff) -> dict[int, dict]:
+    """About five in six confirmed people admitted, guests and most investors at the VIP door."""
+    rng = log.rng
+    coaches: dict[int, datetime] = {}
+    admitted = {}
+    for registration in confirmed:
+        if rng.random() >= _turnout(registration):
+            continue
+        code = registration.category.code
+        vip = code == "guest" or (code == "investor" and rng.random() < 0.6)
+        door = doors.vip if vip else doors.main
+        when = _arrival_time(rng, registration, coaches)
+        admitted[registration.id] = log.admit(door, registration, staff[door.id], when)
+    return admitted
+
+
+def _offline_conflict(log, main: Checkpoint, admitted, by_id, scanner, helper) -> None:
+    """The Wi-Fi drops at the peak; two phones admit one delegate, the earlier scan wins."""
+    person = next(
+        check_in
+        for check_in in log.check_ins
+        if check_in["checkpoint_id"] == main.id
+        and conference_time(8, 45) <= check_in["scanned_at"] < conference_time(9, 0)
+    )
+    log.check_ins = [row for row in log.check_ins if row is not person]
+    log.attempts = [pair for pair in log.attempts if pair[1] is not person]
+    registration = by_id[person["registration_id"]]
+    back_online = conference_time(9, 18)
+    when = person["scanned_at"]
+    kept = log.admit(main, registration, scanner, when, offline=True, recorded=back_online)
+    lost = log.admit(
+        main,
+        registration,
+        helper,
+        when + timedelta(seconds=95),
+        offline=True,
+        recorded=back_online + timedelta(seconds=40),
+        state=CheckInState.SUPERSEDED,
+    )
+    # The server answered the later scan "already checked in", pointing at the kept one.
+    attempt, _lost = log.attempts[-1]
+    attempt["result"] = Result.ALREADY
+    log.attempts[-1] = (attempt, kept)
+    log.conflicts.append((kept, lost))
+    admitted[registration.id] = kept
+
+
+def _morning_refusals(log, doors: Doors, registrations, admitted, by_id, staff) -> None:
+    """An unknown code, a delegate at the VIP door, a double scan, a cancelled place."""
+    rng = log.rng
+    main, vip = doors.main, doors.vip
+    log.attempt(
+        main,
+        staff[main.id],
+        conference_time(8, 21, 14),
+        Result.UNKNOWN,
+        secret=f"HTTPS://U.WECHAT.COM/{rng.getrandbits(40):X}",
+    )
+    at_main = [c for c in admitted.values() if c["checkpoint_id"] == main.id and not c["offline"]]
+    delegates = [c for c in at_main if by_id[c["registration_id"]].category.code == "delegate"]
+    wrong_door = rng.choice(delegates)
+    log.attempt(
+        vip,
+        staff[vip.id],
+        wrong_door["scanned_at"] - timedelta(minutes=3),
+        Result.NOT_ALLOWED,
+        by_id[wrong_door["registration_id"]],
+    )
+    twice = rng.choice(at_main)
+    log.attempt(
+        main,
+        staff[main.id],
+        twice["scanned_at"] + timedelta(minutes=22),
+        Result.ALREADY,
+        by_id[twice["registration_id"]],
+        twice,
+    )
+    cancelled = next(r for r in registrations if r.status is RegistrationStatus.CANCELLED)
+    log.attempt(main, staff[main.id], conference_time(9, 31, 7), Result.CANCELLED, cancelled)
+
+
+def _lunch_exits(log, exit_door: Checkpoint, admitted, by_id, helper: User) -> None:
+    rng = log.rng
+    for registration_id in rng.sample(sorted(admitted), 14):
+        when = _spread(rng, conference_time(11, 35), conference_time(12, 5))
+        log.admit(
+            exit_door,
+            by_id[registration_id],
+            helper,
+            when.replace(microsecond=0),
+            state=CheckInState.EXIT,
+        )
+
+
+def _roadshow(log, room: Checkpoint, admitted, registrations, by_id, helper: User) -> None:
+    """About ninety people into the afternoon roadshow; the last scans hit some trouble."""
+    rng = log.rng
+    came = sorted(admitted)
+    keen = [i for i in came if by_id[i].category.code in ("investor", "guest")]
+    chosen = sorted(set(keen) | set(rng.sample(came, 60)))
+    opens = conference_time(13, 30)
+    scanned = [
+        log.admit(
+            room,
+            by_id[registration_id],
+            helper,
+            opens + timedelta(seconds=round(rng.triangular(0, 50 * 60, 25 * 60))),
+        )
+        for registration_id in chosen
+    ]
+    latest = sorted(c["scanned_at"] for c in scanned)
+    too_early = rng.choice(sorted(set(came) - set(chosen)))
+    log.attempt(room, helper, conference_time(13, 12, 40), Result.OUTSIDE_WINDOW, by_id[too_early])
+    log.attempt(
+        room,
+        helper,
+        latest[-4] + timedelta(seconds=20),
+        Result.UNKNOWN,
+        secret=f"HW{rng.getrandbits(60):X}",
+    )
+    pending = next(r for r in registrations if r.status is RegistrationStatus.PENDING)
+    log.attempt(room, helper, latest[-2] + timedelta(seconds=15), Result.PENDING, pending)
+    twice = max(scanned, key=lambda c: c["scanned_at"])
+    log.attempt(
+        room,
+        helper,
+        twice["scanned_at"] + timedelta(minutes=2),
+        Result.ALREADY,
+        by_id[twice["registration_id"]],
+        twice,
     )

@@ -35,7 +35,7 @@ def kind_label(kind) -> str:
 
 CHECK_IN_STATES = {
     CheckInState.IN: _l("Admitted"),
-    CheckInState.EXIT: _l("Left"),
+    CheckInState.EXIT: _l("Left the venue"),
     CheckInState.REENTRY: _l("Re-entered"),
     CheckInState.ANNULLED: _l("Undone"),
     CheckInState.SUPERSEDED: _l("Superseded by an earlier scan"),
