@@ -64,6 +64,11 @@ export class ScannerStore {
     return record ? record.snapshot : null;
   }
 
+  // Signing out leaves no names on the phone; queued scans stay until they are sent.
+  forgetRosters() {
+    return this.transact("rosters", "readwrite", (tx, track) => track(tx.objectStore("rosters").clear()));
+  }
+
   enqueue(scan) {
     return this.transact("queue", "readwrite", (tx, track) => track(tx.objectStore("queue").add(scan)));
   }

@@ -16,6 +16,8 @@ const STATS_EVERY_MS = 60 * 1000;
 const CAMERA_REPEAT_MS = 3000;
 const CAMERA_CHOICE_KEY = "huiwu-checkin-camera";
 const REMEMBER_TIMEOUT_MS = 60 * 1000;
+// Signing out waits this long at most for the phone to forget names.
+const SIGN_OUT_WAIT_MS = 1500;
 
 function isTypingTarget(element) {
   return Boolean(element && element.closest && element.closest("input, textarea, select, [contenteditable]"));
@@ -101,6 +103,7 @@ class ScannerPage {
 
   start() {
     this.bindInputs();
+    this.bindSignOut();
     this.bindConnectivity();
     this.renderConnection();
     this.showStoredStats();
@@ -115,6 +118,31 @@ class ScannerPage {
     setInterval(() => this.refreshRoster(), ROSTER_EVERY_MS);
     setInterval(() => this.retry(), RETRY_EVERY_MS);
     setInterval(() => this.refreshStats(), STATS_EVERY_MS);
+  }
+
+  // Names and the cached page are personal data: a shared phone must not keep
+  // them after sign-out. The queue is kept, or scans made offline would be lost.
+  bindSignOut() {
+    const form = document.querySelector("form[data-sign-out]");
+    if (!form) {
+      return;
+    }
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.cleared) {
+        return;
+      }
+      event.preventDefault();
+      const cleared = Promise.all([
+        this.ready.then(() => this.store && this.store.forgetRosters()),
+        "caches" in window ? caches.keys().then((names) =>
+          Promise.all(names.filter((name) => name.startsWith("huiwu-checkin-")).map((name) => caches.delete(name)))) : null,
+      ]);
+      const atMost = new Promise((resolve) => setTimeout(resolve, SIGN_OUT_WAIT_MS));
+      Promise.race([cleared, atMost]).catch(() => null).finally(() => {
+        form.dataset.cleared = "yes";
+        form.requestSubmit();
+      });
+    });
   }
 
   bindInputs() {

@@ -239,3 +239,31 @@ def test_offline_scans_are_decided_on_the_phone_queued_and_sent_later(page):
         [attempt] = attempts_with_nonce(nonce)
         assert (attempt.registration_id, attempt.result, attempt.offline) == (person.id, "ok", True)
     assert errors == []
+
+
+ROSTERS_STORED = """async () => {
+  const database = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("huiwu-checkin");
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const count = await new Promise((resolve, reject) => {
+    const request = database.transaction("rosters").objectStore("rosters").count();
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  database.close();
+  const cached = (await caches.keys()).filter((name) => name.startsWith("huiwu-checkin-"));
+  return { rosters: count, caches: cached.length };
+}"""
+
+
+def test_signing_out_on_the_scanner_leaves_no_names_on_the_phone(page):
+    checkpoint_id = new_checkpoint()
+    sign_in_as_staff(page)
+    open_scanner(page, checkpoint_id)
+    expect(page.locator("#scanner")).to_have_attribute("data-sw", "ready", timeout=SLOW_MS)
+    assert page.evaluate(ROSTERS_STORED)["rosters"] == 1
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url(lambda url: "/checkin/" not in url)
+    assert page.evaluate(ROSTERS_STORED) == {"rosters": 0, "caches": 0}
