@@ -86,11 +86,12 @@ import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from app import csrf, db
+from events.i18n import current_locale
 from events.models import Event, EventMember, EventRole
 from registration.checkin import devices, roster, services
 from registration.checkin.models import CheckIn, Checkpoint
@@ -115,11 +116,10 @@ def _authenticate():
         _refuse("too_large", "request bodies are limited to 4 KB", 413)
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        device = devices.device_for_token(header[7:].strip())
+        device = devices.identity_for_token(header[7:].strip())
         if device is None:
             _refuse("bad_device_token", "unknown or revoked device token", 401)
-        if devices.seen(device):
-            db.session.commit()  # at most once a minute, whatever the request does next
+        devices.note_seen(device)
         g.scanner = Scanner(device=device)
         return
     if not current_user.is_authenticated:
@@ -281,24 +281,28 @@ def stats(checkpoint_id: int):
 # --- answers -------------------------------------------------------------------------------
 
 
+#: What the screen says for each result (translated when shown).
+RESULT_MESSAGES = {
+    Result.OK: _l("Welcome: checked in"),
+    Result.ALREADY: _l("Already checked in"),
+    Result.NOT_ALLOWED: _l("Not admitted here: category not allowed"),
+    Result.OUTSIDE_WINDOW: _l("Not open at this time"),
+    Result.CANCELLED: _l("Registration cancelled"),
+    Result.PENDING: _l("Registration not yet approved"),
+    Result.WAITLISTED: _l("On the waiting list: no place yet"),
+    Result.REVOKED: _l("Replaced badge: this code is no longer valid"),
+    Result.UNKNOWN: _l("Unknown code"),
+    Result.WRONG_EVENT: _l("Badge for another event"),
+}
+
+
 def result_messages() -> dict[str, str]:
-    """What the screen says for each result, in the staff member's language."""
-    return {
-        Result.OK: _("Welcome: checked in"),
-        Result.ALREADY: _("Already checked in"),
-        Result.NOT_ALLOWED: _("Not admitted here: category not allowed"),
-        Result.OUTSIDE_WINDOW: _("Not open at this time"),
-        Result.CANCELLED: _("Registration cancelled"),
-        Result.PENDING: _("Registration not yet approved"),
-        Result.WAITLISTED: _("On the waiting list: no place yet"),
-        Result.REVOKED: _("Replaced badge: this code is no longer valid"),
-        Result.UNKNOWN: _("Unknown code"),
-        Result.WRONG_EVENT: _("Badge for another event"),
-    }
+    """Every result's message in the staff member's language (for the scanner page)."""
+    return {result: str(message) for result, message in RESULT_MESSAGES.items()}
 
 
 def result_message(result: str) -> str:
-    return result_messages()[result]
+    return str(RESULT_MESSAGES[result])
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -339,7 +343,7 @@ def answer(outcome: ScanOutcome, nonce: str) -> dict:
             "name": roster.localised_name(outcome.checkpoint),
             "kind": outcome.checkpoint.kind.value,
         },
-        "person": _person(registration, outcome.checkpoint) if shows_person else None,
+        "person": _person_of(outcome) if shows_person or outcome.person_row else None,
         "check_in": _check_in(outcome),
         "first": _first(outcome),
         "reentry": outcome.reentry,
@@ -381,6 +385,37 @@ def _first(outcome: ScanOutcome) -> dict | None:
     }
 
 
+def _person_of(outcome: ScanOutcome) -> dict:
+    if outcome.person_row is not None:
+        return _person_from_row(outcome.person_row)
+    return _person(outcome.registration, outcome.checkpoint)
+
+
+def _person_from_row(row) -> dict:
+    """The same as :func:`_person`, from the columns of the common case's lookup."""
+    english = current_locale().startswith("en")
+    return {
+        "id": row.id,
+        "name": row.name,
+        "name_en": row.name_en or "",
+        "organisation": row.organisation or "",
+        "position": row.position or "",
+        "status": row.status.value,
+        "category": {
+            "code": row.category_code,
+            "name": (row.category_name_en if english else None) or row.category_name_zh,
+            "color": row.category_color,
+        },
+        "delegation": (
+            {"id": row.delegation_id, "name": row.delegation_name, "is_leader": False}
+            if row.delegation_id is not None
+            else None
+        ),
+        "attention": row.staff_note if row.needs_attention else None,
+        "badge_url": _badge_path(row.event_id, row.id),
+    }
+
+
 def _person(registration, checkpoint: Checkpoint) -> dict:
     category = registration.category
     return {
@@ -406,9 +441,13 @@ def _badge_url(registration) -> str | None:
 
     if registration.status is not RegistrationStatus.CONFIRMED:
         return None
+    return _badge_path(registration.event_id, registration.id)
+
+
+def _badge_path(event_id: int, registration_id: int) -> str | None:
     if "badges.single" not in current_app.view_functions:
         return None
-    return url_for("badges.single", event_id=registration.event_id, registration_id=registration.id)
+    return url_for("badges.single", event_id=event_id, registration_id=registration_id)
 
 
 def organiser_of(scanner: Scanner, event: Event) -> bool:

@@ -10,6 +10,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import bindparam
+
 from app import db
 from events import audit
 from events.dbtypes import utcnow
@@ -74,6 +76,37 @@ def seen(device: ScannerDevice) -> bool:
         device.last_seen_at = now
         return True
     return False
+
+
+#: What a scan needs to know of its device, read without loading an ORM object.
+_IDENTITY = db.select(
+    ScannerDevice.id,
+    ScannerDevice.event_id,
+    ScannerDevice.checkpoint_id,
+    ScannerDevice.name,
+    ScannerDevice.last_seen_at,
+).where(ScannerDevice.token_hash == bindparam("token_hash"), ScannerDevice.revoked_at.is_(None))
+
+_SEEN = (
+    db.update(ScannerDevice)
+    .where(ScannerDevice.id == bindparam("device_id"))
+    .values(last_seen_at=bindparam("now"))
+)
+
+
+def identity_for_token(token: str):
+    """The active device holding ``token`` as a row (id, event_id, checkpoint_id, name)."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100 or not token.isascii():
+        return None
+    return db.session.connection().execute(_IDENTITY, {"token_hash": _digest(token)}).first()
+
+
+def note_seen(identity) -> None:
+    """Record that the device is in use, at most once a minute, in a commit of its own."""
+    now = utcnow()
+    if identity.last_seen_at is None or now - identity.last_seen_at > SEEN_RESOLUTION:
+        db.session.connection().execute(_SEEN, {"device_id": identity.id, "now": now})
+        db.session.commit()
 
 
 def devices_of(event: Event) -> list[ScannerDevice]:
