@@ -1131,6 +1131,8 @@ def test_search_by_partial_chinese_name(app, desk, gate, crowd):
     assert [p["name"] for p in search(desk, gate, "小明")] == ["王小明"]
     assert [p["name"] for p in search(desk, gate, "xiaoming")] == ["王小明"]
     assert all("h" not in p for p in found)
+    # The category's name and colour come along, for a page without the snapshot yet.
+    assert found[0]["category_info"] == {"name": "代表", "color": "#1f6feb", "allowed": True}
 
 
 def test_search_by_the_last_four_mobile_digits(app, desk, gate, crowd):

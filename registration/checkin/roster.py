@@ -198,10 +198,13 @@ def search(checkpoint: Checkpoint, query: str) -> list[dict]:
         .limit(SEARCH_LIMIT)
     ).all()
     leaders = _leader_ids(checkpoint.event_id)
+    categories = _categories(checkpoint)
     people = []
     for registration, code, first_in in rows:
         entry = _entry(registration, code, first_in, leaders)
         del entry["h"]  # a search result must not let staff rebuild badge codes
+        # Shown even before the page has the snapshot's category list.
+        entry["category_info"] = categories.get(code)
         people.append(entry)
     return people
 

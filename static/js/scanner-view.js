@@ -390,7 +390,7 @@ export class SearchView {
     line.className = "search-person-name";
     const swatch = document.createElement("span");
     swatch.className = "category-swatch";
-    const category = this.categoryOf(person.category);
+    const category = this.categoryOf(person.category) || person.category_info;
     paintSwatch(swatch, category && category.color);
     line.append(swatch, person.name);
     if (person.name_en) {
@@ -410,7 +410,7 @@ export class SearchView {
   }
 
   detailLine(person) {
-    const category = this.categoryOf(person.category);
+    const category = this.categoryOf(person.category) || person.category_info;
     const state = document.createElement("span");
     state.className = "search-person-state";
     state.dataset.in = String(Boolean(person.in));
