@@ -93,6 +93,10 @@ export class ScannerStore {
     });
   }
 
+  setAsideScans() {
+    return this.transact("setAside", "readonly", (tx, track) => track(tx.objectStore("setAside").getAll()));
+  }
+
   rememberAdmission(admission) {
     return this.transact("admissions", "readwrite", (tx) => tx.objectStore("admissions").put(admission));
   }

@@ -630,6 +630,38 @@ class ScannerPage {
       this.queued = await this.queue.count().catch(() => this.queued);
     }
     this.renderConnection();
+    await this.showSetAside().catch(() => null);
+  }
+
+  // Offline scans the server refused for good stay listed on the phone: the
+  // people may be inside already, and an organiser has to hear about them.
+  async showSetAside() {
+    const panel = document.getElementById("set-aside");
+    const scans = this.store ? await this.store.setAsideScans() : [];
+    panel.hidden = scans.length === 0;
+    panel.querySelector("[data-field=count]").textContent = String(scans.length);
+    const items = await Promise.all(scans.map((scan) => this.setAsideItem(scan)));
+    panel.querySelector("[data-field=list]").replaceChildren(...items);
+  }
+
+  async setAsideItem(scan) {
+    const item = document.createElement("li");
+    const entry = await this.rosterEntryOf(scan);
+    const answer = scan.answer || {};
+    const when = this.formatTime(scan.scanned_at);
+    const who = entry ? entry.name : this.strings.unknownPerson;
+    item.textContent = `${when} · ${who} · ${answer.message || answer.error || ""}`;
+    return item;
+  }
+
+  async rosterEntryOf(scan) {
+    if (!this.roster) {
+      return null;
+    }
+    if (scan.registration != null) {
+      return this.roster.byId.get(scan.registration) || null;
+    }
+    return this.roster.byHash.get(await secretDigest(scan.secret)) || null;
   }
 
   renderConnection() {

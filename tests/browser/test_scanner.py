@@ -241,6 +241,41 @@ def test_offline_scans_are_decided_on_the_phone_queued_and_sent_later(page):
     assert errors == []
 
 
+def retire(checkpoint_id: int) -> None:
+    with live_data():
+        db.session.get(Checkpoint, checkpoint_id).active = False
+        db.session.commit()
+
+
+def test_an_offline_scan_the_server_refuses_stays_listed_on_the_phone(page):
+    checkpoint_id = new_checkpoint()
+    [person] = people_not_yet_in(checkpoint_id, 1)
+    errors = watch_for_script_errors(page)
+    sign_in_as_staff(page)
+    open_scanner(page, checkpoint_id)
+    scanner = page.locator("#scanner")
+    page.context.set_offline(True)
+    type_badge(page, person.secret)
+    expect_answer(page, "ok", person, offline="true")
+    expect(scanner).to_have_attribute("data-queued", "1")
+    retire(checkpoint_id)  # an organiser closes the door while the phone is offline
+
+    page.context.set_offline(False)
+    expect(scanner).to_have_attribute("data-queued", "0", timeout=SLOW_MS)
+    panel = page.get_by_test_id("set-aside")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("(1)")
+    with live_data():
+        name = db.session.get(Registration, person.id).name
+    panel.locator("summary").click()
+    expect(panel.locator("li")).to_contain_text(name)
+    assert admissions(checkpoint_id, person.id) == []
+    # The retired door's page is gone, but the phone still lists the scan on any other.
+    open_scanner(page, new_checkpoint())
+    expect(page.get_by_test_id("set-aside")).to_contain_text("(1)", timeout=SLOW_MS)
+    assert errors == []
+
+
 ROSTERS_STORED = """async () => {
   const database = await new Promise((resolve, reject) => {
     const request = indexedDB.open("huiwu-checkin");
