@@ -78,6 +78,9 @@ Limits: at most 200 rooms, 500 slots, 10,000 room-slots, 5,000 projects,
 Command::
 
     python -m events.roadshow.scheduling roadshow INSTANCE.json [--time-limit S] [--seed N]
+    python -m events.roadshow.scheduling meetings INSTANCE.json [--time-limit S]
+
+The ``meetings`` command runs :func:`events.roadshow.matchmaking.solve`.
 """
 
 from __future__ import annotations
@@ -801,7 +804,29 @@ def _parser() -> argparse.ArgumentParser:
     roadshow.add_argument("instance", help="instance JSON file")
     roadshow.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT)
     roadshow.add_argument("--seed", type=int, default=0)
+    meetings = commands.add_parser("meetings", help="schedule a matchmaking instance")
+    meetings.add_argument("instance", help="instance JSON file")
+    meetings.add_argument("--time-limit", type=float, default=10.0)
     return parser
+
+
+def _meetings_command(path: str, time_limit: float) -> int:
+    # Imported here so the roadshow command does not need networkx.
+    from events.roadshow import matchmaking
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        instance = matchmaking.validate_instance(data)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        print(f"error: {path}: cannot read: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    except matchmaking.InstanceError as error:
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    plan = matchmaking.solve(instance, time_limit=time_limit)
+    print(json.dumps(plan, ensure_ascii=False, indent=2))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -809,6 +834,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= arguments.time_limit < math.inf:
         print("error: --time-limit: must be a non-negative number of seconds", file=sys.stderr)
         return 2
+    if arguments.command == "meetings":
+        return _meetings_command(arguments.instance, arguments.time_limit)
     try:
         instance = _read_instance(arguments.instance)
     except InstanceError as error:

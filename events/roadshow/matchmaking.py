@@ -1,0 +1,939 @@
+"""Matchmaking (洽谈对接) scheduler: one-to-one business meetings in slots at tables.
+
+Pure functions over JSON-shaped data: no Flask, no database.
+
+Instance
+--------
+::
+
+    {"slots": 16, "tables": 60,
+     "participants": [{"id": "inv-1", "capacity": 1, "unavailable": [0, 1]}],
+     "requests": [{"a": "inv-1", "b": "owner-7", "priority": 3}],
+     "locked": [{"a": "inv-1", "b": "owner-7", "slot": 4, "table": 12}]}
+
+* ``slots`` and ``tables`` are positive integers; slots and tables are
+  numbered from 0.
+* ``capacity`` (optional, default 1): how many meetings the participant (a
+  company sending several people) can hold in the same slot.
+* ``unavailable`` (optional): slot indices in which the participant cannot meet.
+  A participant unavailable in every slot is allowed; its requests go
+  unscheduled with a reason.
+* ``priority``: 3 = must, 2 = would like, 1 = if possible. A pair may be
+  requested once (in either order).
+* ``locked`` (optional): meetings fixed by the organiser; the pair must be a
+  request. A locked meeting that breaks a rule (slot or table out of range,
+  an unavailable participant, a full participant or slot, a taken table, the
+  pair locked twice) is reported in ``unscheduled`` with the reason.
+
+Rules: nobody holds more meetings in a slot than their capacity; nobody meets in
+a slot they are unavailable; a slot holds at most ``tables`` meetings, each at a
+distinct table; each request is met at most once. Objective: the largest total
+weight, the sum of the priorities of the scheduled meetings.
+
+Plan
+----
+::
+
+    {"meetings": [{"a": "inv-1", "b": "owner-7", "slot": 4, "table": 12}],
+     "unscheduled": [{"a": "inv-2", "b": "owner-9", "reason": "..."}],
+     "count": 950, "weight": 2210, "bound": {"count": 960, "weight": 2230},
+     "seconds": 1.2}
+
+Meetings are sorted by slot then table; ``unscheduled`` lists the other requests
+in instance order.
+
+Upper bound
+-----------
+Requests whose two participants share no available slot are dropped. Let
+``c_p`` = capacity of p × the number of slots that p shares with at least one of
+its remaining partners (at most its available slots): p cannot meet anyone in
+another slot. Any plan
+is a set of requests in which each participant p appears at most ``c_p`` times
+and which holds at most ``slots × tables`` requests. The largest weight of such
+a set (a degree-constrained subgraph problem) is computed exactly as a min-cost
+flow (integer costs −priority) when the request graph is bipartite: source →
+each participant of one side (capacity c_p), request edges (capacity 1), each
+participant of the other side → sink (capacity c_p), with a zero-cost bypass so
+that at most ``slots × tables`` units flow. When the request graph is not
+bipartite the same flow runs on its bipartite double cover (a left and a right
+copy of each participant, both of capacity c_p, each request giving the two
+edges a_L→b_R and b_L→a_R, at most 2 × slots × tables units): a plan doubled
+this way is feasible there with twice its weight, so half the flow's optimum,
+rounded down, bounds every plan. ``bound.count`` is the same computation with
+unit costs, so it bounds the number of meetings independently of the weight.
+The bound ignores locked meetings: forcing meetings can only lower the optimum.
+
+Solver (:func:`solve`)
+----------------------
+* Bipartite request graph, nobody unavailable, nothing locked, no previous
+  plan: the bound is reached. The flow's selection is split so that each
+  participant's meetings are spread over ``capacity`` copies of degree at most
+  ``slots``; König's theorem gives an edge colouring with ``slots`` colours,
+  built by swapping colours along alternating paths; colour classes larger
+  than ``tables`` are then evened out by swapping an over-full and an
+  under-full colour along an alternating path with more edges of the first
+  (de Werra's balancing). Tables are numbered within each slot.
+* Otherwise: locked meetings, then the previous plan's still-valid meetings at
+  their slot (and table when free; the search leaves them in place), then the
+  bound's selection and the other requests by decreasing priority are placed
+  first-fit. A local search then places left-out requests by moving blocking
+  meetings to other slots, by ejecting a blocking meeting of lower priority, or
+  by a Kempe-chain swap of two slots restricted to available slots (optionally
+  giving up a cheaper meeting); when that settles, seeded ruin-and-repair moves
+  (force a left-out request in, re-place what it displaced) are kept whenever
+  the weight does not drop. The search stops at the time limit or the bound.
+
+:func:`baseline`: first-fit in request order (self-booking), for comparison.
+
+Limits: at most 20,000 participants, 200,000 requests, 200 slots and 5,000 tables.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+Ident = str | int
+
+MAX_PARTICIPANTS = 20_000
+MAX_REQUESTS = 200_000
+MAX_SLOTS = 200
+MAX_TABLES = 5_000
+DEFAULT_TIME_LIMIT = 10.0
+PRIORITIES = (1, 2, 3)
+
+
+class InstanceError(ValueError):
+    """A malformed instance; the message is one line naming the field."""
+
+
+@dataclass
+class Instance:
+    """A validated instance with participants replaced by their positions."""
+
+    slots: int
+    tables: int
+    ids: list[Ident]
+    capacity: list[int]
+    available: list[frozenset[int]]
+    requests: list[tuple[int, int, int]]
+    pair_index: dict[frozenset[int], int]
+    locked: list[tuple[int, int, int, int]]  # raw locked index, request, slot, table
+    touching: list[list[int]] = field(default_factory=list)  # requests of each participant
+
+    def __post_init__(self) -> None:
+        self.touching = [[] for _ in self.ids]
+        for index, (a, b, _) in enumerate(self.requests):
+            self.touching[a].append(index)
+            self.touching[b].append(index)
+
+
+# --- instance validation ---------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) or _is_int(value)
+
+
+def _positive(data: dict[str, Any], key: str, limit: int) -> int:
+    value = data.get(key)
+    if not _is_int(value) or value < 1:
+        raise InstanceError(f"{key}: must be a positive integer, got {value!r}")
+    if value > limit:
+        raise InstanceError(f"{key}: at most {limit:,} allowed, got {value:,}")
+    return value
+
+
+def _list(data: dict[str, Any], key: str, limit: int, required: bool) -> list[Any]:
+    if key not in data:
+        if required:
+            raise InstanceError(f"{key}: missing")
+        return []
+    value = data[key]
+    if not isinstance(value, list):
+        raise InstanceError(f"{key}: must be a list")
+    if len(value) > limit:
+        raise InstanceError(f"{key}: at most {limit:,} allowed, got {len(value):,}")
+    return value
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InstanceError(f"{where}: must be an object")
+    return value
+
+
+def _participant(item: dict[str, Any], where: str, slots: int) -> tuple[int, frozenset[int]]:
+    capacity = item.get("capacity", 1)
+    if not _is_int(capacity) or capacity < 1:
+        raise InstanceError(f"{where}.capacity: must be an integer >= 1")
+    unavailable = item.get("unavailable", [])
+    if not isinstance(unavailable, list):
+        raise InstanceError(f"{where}.unavailable: must be a list of slot indices")
+    for slot in unavailable:
+        if not _is_int(slot) or not 0 <= slot < slots:
+            raise InstanceError(f"{where}.unavailable: slot {slot!r} outside 0..{slots - 1}")
+    return capacity, frozenset(range(slots)) - frozenset(unavailable)
+
+
+def _member(item: dict[str, Any], key: str, where: str, positions: dict[Ident, int]) -> int:
+    value = item.get(key)
+    if not _is_id(value):
+        raise InstanceError(f"{where}.{key}: must be a participant id")
+    if value not in positions:
+        raise InstanceError(f"{where}.{key}: {value!r} is not a participant")
+    return positions[value]
+
+
+def _request(item: dict[str, Any], where: str, positions: dict[Ident, int]) -> tuple[int, int, int]:
+    a = _member(item, "a", where, positions)
+    b = _member(item, "b", where, positions)
+    if a == b:
+        raise InstanceError(f"{where}.b: a participant cannot request a meeting with itself")
+    priority = item.get("priority")
+    if not _is_int(priority) or priority not in PRIORITIES:
+        raise InstanceError(f"{where}.priority: must be 1, 2 or 3, got {priority!r}")
+    return a, b, priority
+
+
+def _locked(
+    items: list[Any], positions: dict[Ident, int], pairs: dict[frozenset[int], int]
+) -> list[tuple[int, int, int, int]]:
+    locked = []
+    for index, value in enumerate(items):
+        where = f"locked[{index}]"
+        item = _object(value, where)
+        a = _member(item, "a", where, positions)
+        b = _member(item, "b", where, positions)
+        if frozenset((a, b)) not in pairs:
+            raise InstanceError(f"{where}: the pair is not among the requests")
+        for key in ("slot", "table"):
+            if not _is_int(item.get(key)):
+                raise InstanceError(f"{where}.{key}: must be an integer")
+        locked.append((index, pairs[frozenset((a, b))], item["slot"], item["table"]))
+    return locked
+
+
+def validate_instance(data: Any) -> Instance:
+    """The instance as positions, or :class:`InstanceError` naming the first bad field."""
+    if not isinstance(data, dict):
+        raise InstanceError("instance: must be a JSON object")
+    slots = _positive(data, "slots", MAX_SLOTS)
+    tables = _positive(data, "tables", MAX_TABLES)
+    people = _list(data, "participants", MAX_PARTICIPANTS, required=True)
+    positions: dict[Ident, int] = {}
+    capacity, available = [], []
+    for index, value in enumerate(people):
+        where = f"participants[{index}]"
+        item = _object(value, where)
+        ident = item.get("id")
+        if not _is_id(ident) or ident == "":
+            raise InstanceError(f"{where}.id: must be a non-empty string or an integer")
+        if ident in positions:
+            raise InstanceError(f"{where}.id: duplicate id {ident!r}")
+        positions[ident] = index
+        cap, free = _participant(item, where, slots)
+        capacity.append(cap)
+        available.append(free)
+    requests, pairs = [], {}
+    for index, value in enumerate(_list(data, "requests", MAX_REQUESTS, required=True)):
+        where = f"requests[{index}]"
+        a, b, priority = _request(_object(value, where), where, positions)
+        pair = frozenset((a, b))
+        if pair in pairs:
+            raise InstanceError(f"{where}: duplicate of requests[{pairs[pair]}] (same pair)")
+        pairs[pair] = index
+        requests.append((a, b, priority))
+    locked = _locked(_list(data, "locked", MAX_REQUESTS, required=False), positions, pairs)
+    return Instance(slots, tables, list(positions), capacity, available, requests, pairs, locked)
+
+
+def _as_instance(instance: Instance | dict[str, Any]) -> Instance:
+    return instance if isinstance(instance, Instance) else validate_instance(instance)
+
+
+# --- upper bound -----------------------------------------------------------------------
+
+
+def _common_slots(model: Instance, request: int) -> frozenset[int]:
+    a, b, _ = model.requests[request]
+    return model.available[a] & model.available[b]
+
+
+def _sides(model: Instance, requests: list[int]) -> list[int] | None:
+    """A 0/1 side per participant when the request graph is bipartite, else None."""
+    neighbours: dict[int, list[int]] = {}
+    for request in requests:
+        a, b, _ = model.requests[request]
+        neighbours.setdefault(a, []).append(b)
+        neighbours.setdefault(b, []).append(a)
+    side = [-1] * len(model.ids)
+    for start in neighbours:
+        if side[start] >= 0:
+            continue
+        side[start] = 0
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            for other in neighbours[node]:
+                if side[other] < 0:
+                    side[other] = 1 - side[node]
+                    queue.append(other)
+                elif side[other] == side[node]:
+                    return None
+    return side
+
+
+def _usable_slots(model: Instance, requests: list[int]) -> dict[int, set[int]]:
+    """Per participant, the slots it shares with at least one of its partners."""
+    usable: dict[int, set[int]] = {}
+    for request in requests:
+        a, b, _ = model.requests[request]
+        common = _common_slots(model, request)
+        usable.setdefault(a, set()).update(common)
+        usable.setdefault(b, set()).update(common)
+    return usable
+
+
+def _flow_selection(
+    model: Instance, requests: list[int], side: list[int] | None, unit: bool
+) -> tuple[int, int, list[int]]:
+    """(count, weight, selected requests) of the optimal flow; doubled when side is None."""
+    graph = nx.DiGraph()
+    copies = 1 if side is not None else 2
+    usable_slots = _usable_slots(model, requests)
+    total = min(copies * model.slots * model.tables, copies * len(requests))
+    graph.add_node("source", demand=-total)
+    graph.add_node("sink", demand=total)
+    graph.add_edge("source", "sink", capacity=total, weight=0)
+    arcs: list[tuple[Any, Any, int]] = []
+    for request in requests:
+        a, b, priority = model.requests[request]
+        if side is not None and side[a] == 1:
+            a, b = b, a
+        ends = [(("L", a), ("R", b))] if side is not None else [(("L", a), ("R", b))]
+        if side is None:
+            ends.append((("L", b), ("R", a)))
+        for left, right in ends:
+            graph.add_edge(left, right, capacity=1, weight=-1 if unit else -priority)
+            arcs.append((left, right, request))
+    for node in list(graph.nodes):
+        if isinstance(node, tuple):
+            cap = model.capacity[node[1]] * len(usable_slots[node[1]])
+            if node[0] == "L":
+                graph.add_edge("source", node, capacity=cap, weight=0)
+            else:
+                graph.add_edge(node, "sink", capacity=cap, weight=0)
+    flow = nx.min_cost_flow(graph)
+    chosen = [request for left, right, request in arcs if flow[left][right] > 0]
+    weight = sum(model.requests[r][2] for r in chosen)
+    if side is None:
+        return len(chosen) // 2, weight // 2, sorted(set(chosen))
+    return len(chosen), weight, chosen
+
+
+def _bound(model: Instance) -> tuple[dict[str, int], list[int], list[int] | None]:
+    usable = [r for r in range(len(model.requests)) if _common_slots(model, r)]
+    if not usable:
+        return {"count": 0, "weight": 0}, [], _sides(model, usable)
+    side = _sides(model, usable)
+    count, _, _ = _flow_selection(model, usable, side, unit=True)
+    _, weight, chosen = _flow_selection(model, usable, side, unit=False)
+    return {"count": count, "weight": weight}, chosen, side
+
+
+def upper_bound(instance: Instance | dict[str, Any]) -> dict[str, int]:
+    """The proven upper bound on count and weight (see the module docstring)."""
+    return _bound(_as_instance(instance))[0]
+
+
+# --- timetable -------------------------------------------------------------------------
+
+
+@dataclass
+class Timetable:
+    """Meetings by slot with per-participant and per-slot load counters."""
+
+    model: Instance
+    slot_of: dict[int, int] = field(default_factory=dict)
+    fixed: set[int] = field(default_factory=set)
+    load: dict[tuple[int, int], int] = field(default_factory=dict)
+    in_slot: list[set[int]] = field(default_factory=list)
+    held: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    weight: int = 0
+
+    def __post_init__(self) -> None:
+        self.in_slot = [set() for _ in range(self.model.slots)]
+
+    def fits(self, request: int, slot: int) -> bool:
+        a, b, _ = self.model.requests[request]
+        model = self.model
+        return (
+            len(self.in_slot[slot]) < model.tables
+            and slot in model.available[a]
+            and slot in model.available[b]
+            and self.load.get((a, slot), 0) < model.capacity[a]
+            and self.load.get((b, slot), 0) < model.capacity[b]
+        )
+
+    def place(self, request: int, slot: int) -> None:
+        a, b, priority = self.model.requests[request]
+        self.slot_of[request] = slot
+        self.in_slot[slot].add(request)
+        self.load[(a, slot)] = self.load.get((a, slot), 0) + 1
+        self.load[(b, slot)] = self.load.get((b, slot), 0) + 1
+        self.held.setdefault((a, slot), set()).add(request)
+        self.held.setdefault((b, slot), set()).add(request)
+        self.weight += priority
+
+    def remove(self, request: int) -> int:
+        a, b, priority = self.model.requests[request]
+        slot = self.slot_of.pop(request)
+        self.in_slot[slot].discard(request)
+        self.load[(a, slot)] -= 1
+        self.load[(b, slot)] -= 1
+        self.held[(a, slot)].discard(request)
+        self.held[(b, slot)].discard(request)
+        self.weight -= priority
+        return slot
+
+    def restore(self, snapshot: dict[int, int]) -> None:
+        """Return to an earlier ``slot_of`` by undoing only the differences."""
+        for request, slot in list(self.slot_of.items()):
+            if snapshot.get(request) != slot:
+                self.remove(request)
+        for request, slot in snapshot.items():
+            if request not in self.slot_of:
+                self.place(request, slot)
+
+    def place_first_fit(self, request: int, slots: list[int]) -> bool:
+        for slot in slots:
+            if self.fits(request, slot):
+                self.place(request, slot)
+                return True
+        return False
+
+
+def _blockers(timetable: Timetable, request: int, slot: int) -> list[set[int]]:
+    """For each saturated resource of the request at the slot, the movable meetings using it."""
+    model = timetable.model
+    groups = []
+    members = timetable.in_slot[slot] - timetable.fixed
+    if len(timetable.in_slot[slot]) >= model.tables:
+        groups.append(set(members))
+    for person in model.requests[request][:2]:
+        if timetable.load.get((person, slot), 0) >= model.capacity[person]:
+            groups.append({m for m in members if person in model.requests[m][:2]})
+    return groups
+
+
+def _relocate(timetable: Timetable, meeting: int, avoid: int) -> bool:
+    for slot in sorted(_common_slots(timetable.model, meeting)):
+        if slot != avoid and timetable.fits(meeting, slot):
+            timetable.remove(meeting)
+            timetable.place(meeting, slot)
+            return True
+    return False
+
+
+def _try_insert(timetable: Timetable, request: int, slot: int) -> bool:
+    """Place the request at the slot, clearing each saturated resource by moving one of its
+    meetings to another slot or, when that gains weight, ejecting a cheaper one."""
+    model = timetable.model
+    moved: list[tuple[int, int]] = []
+    ejected: list[int] = []
+    for group in _blockers(timetable, request, slot):
+        if timetable.fits(request, slot):
+            break
+        present = sorted(m for m in group if timetable.slot_of.get(m) == slot)
+        shifted = next((m for m in present if _relocate(timetable, m, slot)), None)
+        if shifted is not None:
+            moved.append((shifted, slot))
+            continue
+        if present:
+            cheapest = min(present, key=lambda m: model.requests[m][2])
+            timetable.remove(cheapest)
+            ejected.append(cheapest)
+    lost = sum(model.requests[m][2] for m in ejected)
+    if timetable.fits(request, slot) and lost < model.requests[request][2]:
+        timetable.place(request, slot)
+        for meeting in ejected:
+            _relocate_anywhere(timetable, meeting)
+        return True
+    for meeting in ejected:
+        timetable.place(meeting, slot)
+    for meeting, origin in reversed(moved):
+        timetable.remove(meeting)
+        timetable.place(meeting, origin)
+    return False
+
+
+def _relocate_anywhere(timetable: Timetable, meeting: int) -> None:
+    timetable.place_first_fit(meeting, sorted(_common_slots(timetable.model, meeting)))
+
+
+# --- exact colouring (bipartite, no availability limits) -------------------------------
+
+
+def _colour_edges(model: Instance, chosen: list[int]) -> dict[int, int]:
+    """Colour the selection with ``slots`` colours, each participant copy once per colour."""
+    used: dict[int, int] = {}
+    at: dict[tuple[int, int], dict[int, int]] = {}
+    colour_of: dict[int, int] = {}
+    sizes = [0] * model.slots
+    for request in chosen:
+        a, b, _ = model.requests[request]
+        ends = []
+        for person in (a, b):
+            ends.append((person, used.get(person, 0) % model.capacity[person]))
+            used[person] = used.get(person, 0) + 1
+        u, v = ends
+        at.setdefault(u, {})
+        at.setdefault(v, {})
+        alpha = min((c for c in range(model.slots) if c not in at[u]), key=lambda c: sizes[c])
+        if alpha in at[v]:
+            beta = next(c for c in range(model.slots) if c not in at[v])
+            _swap_path(model, at, colour_of, v, alpha, beta, sizes)
+        at[u][alpha] = request
+        at[v][alpha] = request
+        colour_of[request] = alpha
+        sizes[alpha] += 1
+    return _balance(model, at, colour_of, sizes)
+
+
+def _walk(
+    model: Instance,
+    at: dict[tuple[int, int], dict[int, int]],
+    start: tuple[int, int],
+    first: int,
+    second: int,
+) -> list[int]:
+    """Requests of the alternating first/second path leaving ``start`` by colour ``first``."""
+    path, node, colour = [], start, first
+    while colour in at[node]:
+        request = at[node][colour]
+        path.append(request)
+        node = _far_end(model, at, node, request, colour)
+        colour = second if colour == first else first
+    return path
+
+
+def _far_end(model: Instance, at: dict, node: tuple[int, int], request: int, colour: int) -> Any:
+    a, b, _ = model.requests[request]
+    person = b if node[0] == a else a
+    for copy in range(model.capacity[person]):
+        if at.get((person, copy), {}).get(colour) == request:
+            return (person, copy)
+    raise AssertionError("edge without a far end")
+
+
+def _recolour(
+    model: Instance,
+    at: dict[tuple[int, int], dict[int, int]],
+    colour_of: dict[int, int],
+    path: list[int],
+    first: int,
+    second: int,
+    sizes: list[int],
+) -> None:
+    ends: list[tuple[tuple[int, int], int]] = []
+    for request in path:
+        colour = colour_of[request]
+        for node, colours in _ends(model, at, request, colour):
+            del colours[colour]
+            ends.append((node, request))
+        sizes[colour] -= 1
+    for request in path:
+        new = second if colour_of[request] == first else first
+        colour_of[request] = new
+        sizes[new] += 1
+    for node, request in ends:
+        at[node][colour_of[request]] = request
+
+
+def _ends(model: Instance, at: dict, request: int, colour: int) -> list[tuple[Any, dict]]:
+    a, b, _ = model.requests[request]
+    found = []
+    for person in (a, b):
+        for copy in range(model.capacity[person]):
+            colours = at.get((person, copy))
+            if colours is not None and colours.get(colour) == request:
+                found.append(((person, copy), colours))
+                break
+    return found
+
+
+def _swap_path(
+    model: Instance,
+    at: dict[tuple[int, int], dict[int, int]],
+    colour_of: dict[int, int],
+    start: tuple[int, int],
+    first: int,
+    second: int,
+    sizes: list[int],
+) -> None:
+    path = _walk(model, at, start, first, second)
+    _recolour(model, at, colour_of, path, first, second, sizes)
+
+
+def _balance(
+    model: Instance,
+    at: dict[tuple[int, int], dict[int, int]],
+    colour_of: dict[int, int],
+    sizes: list[int],
+) -> dict[int, int]:
+    """Even out colour classes above ``tables`` along alternating paths (de Werra)."""
+    while max(sizes, default=0) > model.tables:
+        big = max(range(model.slots), key=lambda c: sizes[c])
+        small = min(range(model.slots), key=lambda c: sizes[c])
+        for node, colours in at.items():
+            if big in colours and small not in colours:
+                path = _walk(model, at, node, big, small)
+                if len(path) % 2 == 1:
+                    _recolour(model, at, colour_of, path, big, small, sizes)
+                    break
+        else:
+            raise AssertionError("no alternating path to balance colours")
+    return colour_of
+
+
+# --- plans -----------------------------------------------------------------------------
+
+
+def _assign_tables(timetable: Timetable, wanted: dict[int, int]) -> list[tuple[int, int, int]]:
+    """(slot, table, request) triples: wanted tables first when free, then the lowest free."""
+    rows = []
+    for slot, members in enumerate(timetable.in_slot):
+        taken: dict[int, int] = {}
+        for request in sorted(members, key=lambda r: (r not in timetable.fixed, r)):
+            table = wanted.get(request)
+            if table is not None and 0 <= table < timetable.model.tables and table not in taken:
+                taken[table] = request
+        free = (t for t in range(timetable.model.tables) if t not in taken)
+        for request in sorted(members):
+            if request not in taken.values():
+                taken[next(free)] = request
+        rows.extend((slot, table, request) for table, request in taken.items())
+    return sorted(rows)
+
+
+def _reason(model: Instance, request: int, extra: dict[int, str]) -> str:
+    if request in extra:
+        return extra[request]
+    a, b, _ = model.requests[request]
+    for person in (a, b):
+        if not model.available[person]:
+            return f"{model.ids[person]!r} is unavailable in every slot"
+    if not _common_slots(model, request):
+        return "the two participants share no available slot"
+    return "no slot with both participants and a table free"
+
+
+def _plan(
+    timetable: Timetable,
+    wanted: dict[int, int],
+    bound: dict[str, int],
+    started: float,
+    extra: dict[int, str],
+) -> dict[str, Any]:
+    model = timetable.model
+    meetings = [
+        {"a": model.ids[model.requests[r][0]], "b": model.ids[model.requests[r][1]]}
+        | {"slot": slot, "table": table}
+        for slot, table, r in _assign_tables(timetable, wanted)
+    ]
+    unscheduled = [
+        {"a": model.ids[a], "b": model.ids[b], "reason": _reason(model, r, extra)}
+        for r, (a, b, _) in enumerate(model.requests)
+        if r not in timetable.slot_of
+    ]
+    return {
+        "meetings": meetings,
+        "unscheduled": unscheduled,
+        "count": len(meetings),
+        "weight": timetable.weight,
+        "bound": dict(bound),
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def _place_locked(timetable: Timetable, wanted: dict[int, int]) -> dict[int, str]:
+    """Fix the valid locked meetings; the reasons for the others."""
+    model = timetable.model
+    reasons: dict[int, str] = {}
+    tables_taken: set[tuple[int, int]] = set()
+    for index, request, slot, table in model.locked:
+        problem = None
+        if request in timetable.slot_of:
+            problem = f"locked[{index}]: the pair is locked twice"
+        elif not 0 <= slot < model.slots:
+            problem = f"locked[{index}]: slot {slot} outside 0..{model.slots - 1}"
+        elif not 0 <= table < model.tables:
+            problem = f"locked[{index}]: table {table} outside 0..{model.tables - 1}"
+        elif (slot, table) in tables_taken:
+            problem = f"locked[{index}]: table {table} already taken in slot {slot}"
+        elif not timetable.fits(request, slot):
+            problem = f"locked[{index}]: a participant is unavailable or full in slot {slot}"
+        if problem:
+            reasons.setdefault(request, problem)
+            continue
+        timetable.place(request, slot)
+        timetable.fixed.add(request)
+        tables_taken.add((slot, table))
+        wanted[request] = table
+        reasons.pop(request, None)
+    return reasons
+
+
+def _previous_meetings(model: Instance, plan: dict[str, Any] | None) -> list[tuple[int, int, int]]:
+    """(request, slot, table) of the previous plan's meetings that still name a request."""
+    if not isinstance(plan, dict) or not isinstance(plan.get("meetings"), list):
+        return []
+    positions = {ident: index for index, ident in enumerate(model.ids)}
+    found = []
+    for item in plan["meetings"]:
+        if not isinstance(item, dict):
+            continue
+        a, b = positions.get(item.get("a")), positions.get(item.get("b"))
+        slot, table = item.get("slot"), item.get("table")
+        pair = frozenset((a, b))
+        if a is None or b is None or pair not in model.pair_index:
+            continue
+        if _is_int(slot) and 0 <= slot < model.slots and _is_int(table):
+            found.append((model.pair_index[pair], slot, table))
+    return found
+
+
+def _is_exact_case(model: Instance, side: list[int] | None, previous: Any) -> bool:
+    everywhere = all(len(free) == model.slots for free in model.available)
+    return side is not None and everywhere and not model.locked and previous is None
+
+
+def _exact_timetable(model: Instance, chosen: list[int]) -> Timetable:
+    timetable = Timetable(model)
+    for request, colour in _colour_edges(model, chosen).items():
+        timetable.place(request, colour)
+    return timetable
+
+
+KEMPE_PATH_LIMIT = 400
+
+
+def _undo_moves(timetable: Timetable, moves: list[tuple[int, int]]) -> None:
+    for meeting, origin in reversed(moves):
+        timetable.remove(meeting)
+        timetable.place(meeting, origin)
+
+
+def _kempe_chain(
+    timetable: Timetable, start: int, alpha: int, beta: int
+) -> list[tuple[int, int]] | None:
+    """Swap slots alpha/beta along an alternating chain so that ``start`` gains room in
+    alpha; the (meeting, origin) moves made, or None (and nothing moved) when it fails."""
+    model = timetable.model
+    moves: list[tuple[int, int]] = []
+    node, colour, other = start, alpha, beta
+    while len(moves) < KEMPE_PATH_LIMIT:
+        moved = {meeting for meeting, _ in moves}
+        candidates = sorted(timetable.held.get((node, colour), set()) - moved)
+        meeting = next((m for m in candidates if m not in timetable.fixed), None)
+        if meeting is None or other not in _common_slots(model, meeting):
+            break
+        timetable.remove(meeting)
+        timetable.place(meeting, other)
+        moves.append((meeting, colour))
+        a, b, _ = model.requests[meeting]
+        node = b if node == a else a
+        if timetable.load.get((node, other), 0) <= model.capacity[node]:
+            return moves
+        colour, other = other, colour
+    _undo_moves(timetable, moves)
+    return None
+
+
+def _cheaper_meeting(timetable: Timetable, person: int, slot: int, priority: int) -> int | None:
+    """A movable meeting of the person in the slot with a lower priority, if any."""
+    model = timetable.model
+    cheaper = [
+        m
+        for m in timetable.held.get((person, slot), set())
+        if m not in timetable.fixed and model.requests[m][2] < priority
+    ]
+    return min(cheaper, key=lambda m: (model.requests[m][2], m), default=None)
+
+
+def _try_kempe(timetable: Timetable, request: int) -> bool:
+    """Place the request after a Kempe-chain swap of two slots: one where the first side has
+    room (or a cheaper meeting to give up), one where the second side has room."""
+    model = timetable.model
+    common = sorted(_common_slots(model, request))
+    a, b, priority = model.requests[request]
+    for first, second in ((a, b), (b, a)):
+        roomy = [
+            s
+            for s in common
+            if timetable.load.get((first, s), 0) < model.capacity[first]
+            or _cheaper_meeting(timetable, first, s, priority) is not None
+        ]
+        spare = [
+            s
+            for s in model.available[second]
+            if timetable.load.get((second, s), 0) < model.capacity[second]
+        ]
+        for alpha in roomy:
+            for beta in spare:
+                if beta != alpha and _chain_places(
+                    timetable, request, (first, second), alpha, beta
+                ):
+                    return True
+    return False
+
+
+def _chain_places(
+    timetable: Timetable, request: int, sides: tuple[int, int], alpha: int, beta: int
+) -> bool:
+    first, second = sides
+    moves = _kempe_chain(timetable, second, alpha, beta)
+    if moves is None:
+        return False
+    within_tables = all(len(timetable.in_slot[s]) <= timetable.model.tables for s in (alpha, beta))
+    ejected = None
+    if within_tables and not timetable.fits(request, alpha):
+        ejected = _cheaper_meeting(timetable, first, alpha, timetable.model.requests[request][2])
+        if ejected is not None:
+            timetable.remove(ejected)
+    if within_tables and timetable.fits(request, alpha):
+        timetable.place(request, alpha)
+        if ejected is not None:
+            _relocate_anywhere(timetable, ejected)
+        return True
+    if ejected is not None:
+        timetable.place(ejected, alpha)
+    _undo_moves(timetable, moves)
+    return False
+
+
+def _improve(timetable: Timetable, order: list[int], target: int, deadline: float) -> None:
+    """Insert left-out requests by moving or ejecting blockers until nothing helps."""
+    improved = True
+    while improved and timetable.weight < target and time.monotonic() < deadline:
+        improved = False
+        for request in order:
+            if request in timetable.slot_of:
+                continue
+            if time.monotonic() >= deadline or timetable.weight >= target:
+                return
+            slots = sorted(_common_slots(timetable.model, request))
+            if any(_try_insert(timetable, request, slot) for slot in slots) or _try_kempe(
+                timetable, request
+            ):
+                improved = True
+
+
+def _reinsert(timetable: Timetable, request: int) -> None:
+    slots = sorted(_common_slots(timetable.model, request))
+    if not timetable.place_first_fit(request, slots):
+        _ = any(_try_insert(timetable, request, slot) for slot in slots) or _try_kempe(
+            timetable, request
+        )
+
+
+def _ruin_and_repair(timetable: Timetable, request: int, slot: int) -> None:
+    """Force the request into the slot by taking out its blockers, then re-place them and
+    the left-out requests of everyone involved."""
+    model = timetable.model
+    removed: list[int] = []
+    for group in _blockers(timetable, request, slot):
+        present = [m for m in group if timetable.slot_of.get(m) == slot]
+        if present and not timetable.fits(request, slot):
+            victim = min(present, key=lambda m: model.requests[m][2])
+            timetable.remove(victim)
+            removed.append(victim)
+    if not timetable.fits(request, slot):
+        return
+    timetable.place(request, slot)
+    for victim in removed:
+        _reinsert(timetable, victim)
+    people = {p for victim in removed for p in model.requests[victim][:2]}
+    for person in people:
+        for other in model.touching[person]:
+            if other not in timetable.slot_of:
+                _reinsert(timetable, other)
+
+
+def _perturb(timetable: Timetable, target: int, deadline: float) -> None:
+    """Ruin-and-repair moves kept when the weight does not drop, until the deadline."""
+    model = timetable.model
+    # Randomness only diversifies the search; a fixed seed keeps runs reproducible.
+    rng = random.Random(0)  # noqa: S311
+    while timetable.weight < target and time.monotonic() < deadline:
+        left_out = [r for r in range(len(model.requests)) if r not in timetable.slot_of]
+        left_out = [r for r in left_out if _common_slots(model, r)]
+        if not left_out:
+            return
+        # Favour high priorities: only they can displace cheaper meetings for a gain.
+        weights = [model.requests[r][2] ** 2 for r in left_out]
+        for request in rng.choices(left_out, weights, k=200):
+            if request in timetable.slot_of:
+                continue
+            snapshot, weight = dict(timetable.slot_of), timetable.weight
+            slot = rng.choice(sorted(_common_slots(model, request)))
+            _ruin_and_repair(timetable, request, slot)
+            if timetable.weight < weight:
+                timetable.restore(snapshot)
+            if timetable.weight >= target or time.monotonic() >= deadline:
+                return
+
+
+def solve(
+    instance: Instance | dict[str, Any],
+    previous_plan: dict[str, Any] | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> dict[str, Any]:
+    """The best plan found within ``time_limit`` seconds (see the module docstring)."""
+    started = time.monotonic()
+    model = _as_instance(instance)
+    bound, chosen, side = _bound(model)
+    if _is_exact_case(model, side, previous_plan):
+        return _plan(_exact_timetable(model, chosen), {}, bound, started, {})
+    timetable = Timetable(model)
+    wanted: dict[int, int] = {}
+    reasons = _place_locked(timetable, wanted)
+    for request, slot, table in _previous_meetings(model, previous_plan):
+        if request not in timetable.slot_of and timetable.fits(request, slot):
+            timetable.place(request, slot)
+            # Soft lock: the search below never moves or ejects a kept meeting.
+            timetable.fixed.add(request)
+            wanted[request] = table
+    selected = set(chosen)
+    order = sorted(
+        range(len(model.requests)),
+        key=lambda r: (-model.requests[r][2], r not in selected, r),
+    )
+    for request in order:
+        if request not in timetable.slot_of:
+            timetable.place_first_fit(request, sorted(_common_slots(model, request)))
+    # Keep a little of the budget for writing the plan out.
+    deadline = started + max(0.0, time_limit - min(0.3, time_limit / 10))
+    _improve(timetable, order, bound["weight"], deadline)
+    _perturb(timetable, bound["weight"], deadline)
+    return _plan(timetable, wanted, bound, started, reasons)
+
+
+def baseline(instance: Instance | dict[str, Any]) -> dict[str, Any]:
+    """First-fit in request order: each request takes the earliest slot where both are free."""
+    started = time.monotonic()
+    model = _as_instance(instance)
+    timetable = Timetable(model)
+    for request in range(len(model.requests)):
+        timetable.place_first_fit(request, list(range(model.slots)))
+    return _plan(timetable, {}, {"count": 0, "weight": 0}, started, {})
