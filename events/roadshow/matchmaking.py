@@ -98,6 +98,8 @@ from typing import Any
 
 import networkx as nx
 
+from events.roadshow.instances import InstanceError, is_id, is_int, require_list, require_object
+
 Ident = str | int
 
 MAX_PARTICIPANTS = 20_000
@@ -106,10 +108,6 @@ MAX_SLOTS = 200
 MAX_TABLES = 5_000
 DEFAULT_TIME_LIMIT = 10.0
 PRIORITIES = (1, 2, 3)
-
-
-class InstanceError(ValueError):
-    """A malformed instance; the message is one line naming the field."""
 
 
 @dataclass
@@ -136,58 +134,31 @@ class Instance:
 # --- instance validation ---------------------------------------------------------------
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, str) or _is_int(value)
-
-
 def _positive(data: dict[str, Any], key: str, limit: int) -> int:
     value = data.get(key)
-    if not _is_int(value) or value < 1:
+    if not is_int(value) or value < 1:
         raise InstanceError(f"{key}: must be a positive integer, got {value!r}")
     if value > limit:
         raise InstanceError(f"{key}: at most {limit:,} allowed, got {value:,}")
     return value
 
 
-def _list(data: dict[str, Any], key: str, limit: int, required: bool) -> list[Any]:
-    if key not in data:
-        if required:
-            raise InstanceError(f"{key}: missing")
-        return []
-    value = data[key]
-    if not isinstance(value, list):
-        raise InstanceError(f"{key}: must be a list")
-    if len(value) > limit:
-        raise InstanceError(f"{key}: at most {limit:,} allowed, got {len(value):,}")
-    return value
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InstanceError(f"{where}: must be an object")
-    return value
-
-
 def _participant(item: dict[str, Any], where: str, slots: int) -> tuple[int, frozenset[int]]:
     capacity = item.get("capacity", 1)
-    if not _is_int(capacity) or capacity < 1:
+    if not is_int(capacity) or capacity < 1:
         raise InstanceError(f"{where}.capacity: must be an integer >= 1")
     unavailable = item.get("unavailable", [])
     if not isinstance(unavailable, list):
         raise InstanceError(f"{where}.unavailable: must be a list of slot indices")
     for slot in unavailable:
-        if not _is_int(slot) or not 0 <= slot < slots:
+        if not is_int(slot) or not 0 <= slot < slots:
             raise InstanceError(f"{where}.unavailable: slot {slot!r} outside 0..{slots - 1}")
     return capacity, frozenset(range(slots)) - frozenset(unavailable)
 
 
 def _member(item: dict[str, Any], key: str, where: str, positions: dict[Ident, int]) -> int:
     value = item.get(key)
-    if not _is_id(value):
+    if not is_id(value):
         raise InstanceError(f"{where}.{key}: must be a participant id")
     if value not in positions:
         raise InstanceError(f"{where}.{key}: {value!r} is not a participant")
@@ -200,7 +171,7 @@ def _request(item: dict[str, Any], where: str, positions: dict[Ident, int]) -> t
     if a == b:
         raise InstanceError(f"{where}.b: a participant cannot request a meeting with itself")
     priority = item.get("priority")
-    if not _is_int(priority) or priority not in PRIORITIES:
+    if not is_int(priority) or priority not in PRIORITIES:
         raise InstanceError(f"{where}.priority: must be 1, 2 or 3, got {priority!r}")
     return a, b, priority
 
@@ -211,13 +182,13 @@ def _locked(
     locked = []
     for index, value in enumerate(items):
         where = f"locked[{index}]"
-        item = _object(value, where)
+        item = require_object(value, where)
         a = _member(item, "a", where, positions)
         b = _member(item, "b", where, positions)
         if frozenset((a, b)) not in pairs:
             raise InstanceError(f"{where}: the pair is not among the requests")
         for key in ("slot", "table"):
-            if not _is_int(item.get(key)):
+            if not is_int(item.get(key)):
                 raise InstanceError(f"{where}.{key}: must be an integer")
         locked.append((index, pairs[frozenset((a, b))], item["slot"], item["table"]))
     return locked
@@ -229,14 +200,14 @@ def validate_instance(data: Any) -> Instance:
         raise InstanceError("instance: must be a JSON object")
     slots = _positive(data, "slots", MAX_SLOTS)
     tables = _positive(data, "tables", MAX_TABLES)
-    people = _list(data, "participants", MAX_PARTICIPANTS, required=True)
+    people = require_list(data, "participants", MAX_PARTICIPANTS, required=True)
     positions: dict[Ident, int] = {}
     capacity, available = [], []
     for index, value in enumerate(people):
         where = f"participants[{index}]"
-        item = _object(value, where)
+        item = require_object(value, where)
         ident = item.get("id")
-        if not _is_id(ident) or ident == "":
+        if not is_id(ident) or ident == "":
             raise InstanceError(f"{where}.id: must be a non-empty string or an integer")
         if ident in positions:
             raise InstanceError(f"{where}.id: duplicate id {ident!r}")
@@ -245,15 +216,15 @@ def validate_instance(data: Any) -> Instance:
         capacity.append(cap)
         available.append(free)
     requests, pairs = [], {}
-    for index, value in enumerate(_list(data, "requests", MAX_REQUESTS, required=True)):
+    for index, value in enumerate(require_list(data, "requests", MAX_REQUESTS, required=True)):
         where = f"requests[{index}]"
-        a, b, priority = _request(_object(value, where), where, positions)
+        a, b, priority = _request(require_object(value, where), where, positions)
         pair = frozenset((a, b))
         if pair in pairs:
             raise InstanceError(f"{where}: duplicate of requests[{pairs[pair]}] (same pair)")
         pairs[pair] = index
         requests.append((a, b, priority))
-    locked = _locked(_list(data, "locked", MAX_REQUESTS, required=False), positions, pairs)
+    locked = _locked(require_list(data, "locked", MAX_REQUESTS, required=False), positions, pairs)
     return Instance(slots, tables, list(positions), capacity, available, requests, pairs, locked)
 
 
@@ -708,7 +679,7 @@ def _previous_meetings(model: Instance, plan: dict[str, Any] | None) -> list[tup
         pair = frozenset((a, b))
         if a is None or b is None or pair not in model.pair_index:
             continue
-        if _is_int(slot) and 0 <= slot < model.slots and _is_int(table):
+        if is_int(slot) and 0 <= slot < model.slots and is_int(table):
             found.append((model.pair_index[pair], slot, table))
     return found
 

@@ -95,6 +95,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from events.roadshow.instances import InstanceError, is_id, require_list, require_object
 from events.roadshow.plan_check import check_plan
 
 Ident = str | int
@@ -106,10 +107,6 @@ MAX_PROJECTS = 5_000
 MAX_INTERESTS = 100_000
 MAX_UNAVAILABLE = 100_000
 DEFAULT_TIME_LIMIT = 20.0
-
-
-class InstanceError(ValueError):
-    """A malformed instance; the message is one line naming the field."""
 
 
 @dataclass
@@ -141,34 +138,11 @@ class Instance:
 # --- instance validation ---------------------------------------------------------------
 
 
-def _is_id(value: Any) -> bool:
-    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
-
-
-def _require_list(data: dict[str, Any], key: str, limit: int, required: bool) -> list[Any]:
-    if key not in data:
-        if required:
-            raise InstanceError(f"{key}: missing")
-        return []
-    value = data[key]
-    if not isinstance(value, list):
-        raise InstanceError(f"{key}: must be a list")
-    if len(value) > limit:
-        raise InstanceError(f"{key}: at most {limit:,} allowed, got {len(value):,}")
-    return value
-
-
-def _require_object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InstanceError(f"{where}: must be an object")
-    return value
-
-
 def _require_id(item: dict[str, Any], key: str, where: str) -> Ident:
     if key not in item:
         raise InstanceError(f"{where}.{key}: missing")
     value = item[key]
-    if not _is_id(value):
+    if not is_id(value):
         raise InstanceError(f"{where}.{key}: must be a string or an integer")
     if value == "":
         raise InstanceError(f"{where}.{key}: must not be empty")
@@ -199,7 +173,7 @@ def _unique_ids(items: list[dict[str, Any]], name: str) -> dict[Ident, int]:
 
 
 def _objects(values: list[Any], name: str) -> list[dict[str, Any]]:
-    return [_require_object(value, f"{name}[{index}]") for index, value in enumerate(values)]
+    return [require_object(value, f"{name}[{index}]") for index, value in enumerate(values)]
 
 
 def _session_positions(slots: list[dict[str, Any]]) -> tuple[list[int], int]:
@@ -234,7 +208,7 @@ def _blocked_slots(
         if not isinstance(slots, list):
             raise InstanceError(f"unavailable[{key!r}]: must be a list of slot ids")
         for index, slot in enumerate(slots):
-            if not _is_id(slot) or slot not in slot_positions:
+            if not is_id(slot) or slot not in slot_positions:
                 raise InstanceError(f"unavailable[{key!r}][{index}]: unknown slot {slot!r}")
             blocked[by_key[key]].add(slot_positions[slot])
     return [frozenset(slots) for slots in blocked]
@@ -243,16 +217,16 @@ def _blocked_slots(
 def _audiences(
     data: dict[str, Any], project_positions: dict[Ident, int]
 ) -> tuple[list[list[int]], int]:
-    interests = _require_list(data, "interests", MAX_INTERESTS, required=False)
+    interests = require_list(data, "interests", MAX_INTERESTS, required=False)
     investors: dict[Ident, int] = {}
     audiences: list[set[int]] = [set() for _ in project_positions]
     for index, pair in enumerate(interests):
         if not isinstance(pair, list) or len(pair) != 2:
             raise InstanceError(f"interests[{index}]: must be a pair [investor id, project id]")
         investor, project = pair
-        if not _is_id(investor):
+        if not is_id(investor):
             raise InstanceError(f"interests[{index}][0]: must be a string or an integer")
-        if not _is_id(project) or project not in project_positions:
+        if not is_id(project) or project not in project_positions:
             raise InstanceError(f"interests[{index}][1]: unknown project {project!r}")
         investor_index = investors.setdefault(investor, len(investors))
         audiences[project_positions[project]].add(investor_index)
@@ -263,9 +237,9 @@ def validate_instance(data: Any) -> Instance:
     """Check a parsed JSON instance; raise :class:`InstanceError` on the first problem."""
     if not isinstance(data, dict):
         raise InstanceError("instance: must be a JSON object")
-    rooms = _objects(_require_list(data, "rooms", MAX_ROOMS, required=True), "rooms")
-    slots = _objects(_require_list(data, "slots", MAX_SLOTS, required=True), "slots")
-    projects = _objects(_require_list(data, "projects", MAX_PROJECTS, required=True), "projects")
+    rooms = _objects(require_list(data, "rooms", MAX_ROOMS, required=True), "rooms")
+    slots = _objects(require_list(data, "slots", MAX_SLOTS, required=True), "slots")
+    projects = _objects(require_list(data, "projects", MAX_PROJECTS, required=True), "projects")
     if len(rooms) * len(slots) > MAX_ROOM_SLOTS:
         raise InstanceError(
             f"rooms: at most {MAX_ROOM_SLOTS:,} room-slots allowed, "
