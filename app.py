@@ -44,6 +44,9 @@ limiter = Limiter(get_remote_address)
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides every other source."""
     from events import auth, cli, config, dbtypes, i18n, manage, navigation, programme, views, web
+    from events.roadshow import catalogue, project_admin, schedule_admin, submissions
+    from events.roadshow import public as roadshow_public
+    from events.roadshow import web as roadshow_web
     from registration import (
         attendees,
         badge_views,
@@ -99,9 +102,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         checkin_admin.bp,
         checkin_api.bp,
         checkin_arrivals.bp,
+        project_admin.bp,
+        submissions.bp,
+        catalogue.bp,
+        roadshow_public.bp,
+        schedule_admin.bp,
     ):
         app.register_blueprint(blueprint)
     registration_web.init_app(app)
+    roadshow_web.init_app(app)
 
     cli.register(app)
     registration_cli.register(app)

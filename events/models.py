@@ -235,6 +235,36 @@ class AgendaItem(db.Model):
         return self.description_zh
 
 
+class OrganisationKind(enum.StrEnum):
+    CHAMBER = "chamber"
+    ENTERPRISE = "enterprise"
+    GOVERNMENT = "government"
+    OTHER = "other"
+
+
+class Organisation(db.Model):
+    """A chamber of commerce, an enterprise or an agency, across events and years.
+
+    Chambers carry the federation's yearly target of investment projects
+    (招商项目): a chamber's page counts the projects it brought in a year
+    against ``project_target``.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[OrganisationKind] = mapped_column(
+        enum_column(OrganisationKind), default=OrganisationKind.CHAMBER
+    )
+    region: Mapped[str] = mapped_column(String(100), default="")
+    #: Projects a year the federation asks of the chamber; None: no target.
+    project_target: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def name_for(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") and self.name_en else self.name
+
+
 class AuditEntry(db.Model):
     """Who did what, when: the history of an event and of the people in it.
 

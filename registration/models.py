@@ -15,7 +15,7 @@ from events.models import enum_column
 from registration.ticket_codes import new_secret
 
 if TYPE_CHECKING:
-    from events.models import Category, Event
+    from events.models import Category, Event, Organisation
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -55,6 +55,10 @@ class Delegation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[DelegationKind] = mapped_column(enum_column(DelegationKind))
     region: Mapped[str] = mapped_column(String(100), default="")
+    #: The chamber or company behind the delegation (its projects count for it).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[DelegationStatus] = mapped_column(
         enum_column(DelegationStatus), default=DelegationStatus.PENDING
     )
@@ -76,6 +80,7 @@ class Delegation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship("Event")
+    organisation: Mapped[Organisation | None] = relationship("Organisation")
     members: Mapped[list[Registration]] = relationship(back_populates="delegation")
     quotas: Mapped[list[DelegationQuota]] = relationship(
         back_populates="delegation", cascade="all, delete-orphan"
