@@ -78,6 +78,7 @@ Limits: at most 200 rooms, 500 slots, 10,000 room-slots, 5,000 projects,
 Command::
 
     python -m events.roadshow.scheduling roadshow INSTANCE.json [--time-limit S] [--seed N]
+        [--progress]
     python -m events.roadshow.scheduling meetings INSTANCE.json [--time-limit S]
 
 The ``meetings`` command runs :func:`events.roadshow.matchmaking.solve`.
@@ -515,7 +516,9 @@ class _Annealer:
         placements: list[Placements],
         rng: random.Random,
         deadline: float,
+        report: Callable[[int], None] = lambda energy: None,
     ) -> None:
+        self.report = report
         self.timetable = timetable
         self.placements = placements
         self.movable = [project for project, options in enumerate(placements) if options]
@@ -544,6 +547,7 @@ class _Annealer:
             before = self.best_energy
             self._anneal_round(round_length)
             self.timetable.restore(self.best)
+            self.report(self.best_energy)
             stale_rounds = stale_rounds + 1 if self.best_energy >= before else 0
         return self.timetable
 
@@ -735,18 +739,36 @@ def solve(
     instance: Instance | dict[str, Any],
     time_limit: float = DEFAULT_TIME_LIMIT,
     seed: int = 0,
+    progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """The best plan found within ``time_limit`` seconds; deterministic for a seed
-    whenever the search settles before the time limit."""
-    deadline = time.monotonic() + max(0.0, time_limit)
+    whenever the search settles before the time limit.
+
+    ``progress``, when given, is called after the first plan and after every
+    round of the search with ``{"elapsed", "unscheduled", "missed_interests"}``
+    of the best plan so far.
+    """
+    began = time.monotonic()
+    deadline = began + max(0.0, time_limit)
     model = _as_instance(instance)
     placements = static_placements(model)
 
     def searched() -> dict[str, Any]:
         timetable = _construct(model, placements)
+        weight = timetable.weight
+
+        def report(energy: int) -> None:
+            if progress is not None:
+                unscheduled, missed = divmod(energy, weight)
+                elapsed = round(time.monotonic() - began, 2)
+                progress(
+                    {"elapsed": elapsed, "unscheduled": unscheduled, "missed_interests": missed}
+                )
+
+        report(timetable.energy)
         # Randomness here only diversifies the search; nothing secret depends on it.
         rng = random.Random(seed)  # noqa: S311
-        timetable = _Annealer(timetable, placements, rng, deadline).run()
+        timetable = _Annealer(timetable, placements, rng, deadline, report).run()
         _fill_free_placements(timetable, placements)
         return _plan(timetable, placements)
 
@@ -778,6 +800,11 @@ def _parser() -> argparse.ArgumentParser:
     roadshow.add_argument("instance", help="instance JSON file")
     roadshow.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT)
     roadshow.add_argument("--seed", type=int, default=0)
+    roadshow.add_argument(
+        "--progress",
+        action="store_true",
+        help="write the best plan's figures to stderr as JSON lines while searching",
+    )
     meetings = commands.add_parser("meetings", help="schedule a matchmaking instance")
     meetings.add_argument("instance", help="instance JSON file")
     meetings.add_argument("--time-limit", type=float, default=10.0)
@@ -803,6 +830,10 @@ def _meetings_command(path: str, time_limit: float) -> int:
     return 0
 
 
+def _print_progress(figures: dict[str, Any]) -> None:
+    print(json.dumps(figures), file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     if not 0 <= arguments.time_limit < math.inf:
@@ -815,7 +846,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InstanceError as error:
         print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
-    plan = solve(instance, time_limit=arguments.time_limit, seed=arguments.seed)
+    plan = solve(
+        instance,
+        time_limit=arguments.time_limit,
+        seed=arguments.seed,
+        progress=_print_progress if arguments.progress else None,
+    )
     print(json.dumps(plan, ensure_ascii=False, indent=2))
     return 0
 
