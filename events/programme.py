@@ -218,7 +218,7 @@ def warning_texts(event: Event, warnings: list[services.AgendaWarning]) -> list[
 @bp.get("/e/<slug>/programme")
 def public(slug: str):
     """The programme as delegates read it, on a phone first."""
-    event = _visible_event(slug)
+    event = visible_event(slug)
     days = services.programme_days(services.agenda_of(event), event.zone)
     return render_template("programme/public.html", event=event, days=days)
 
@@ -226,7 +226,7 @@ def public(slug: str):
 @bp.get("/e/<slug>/programme.ics")
 def ical(slug: str):
     """The programme for calendar apps; ``?lang=en`` gives English titles."""
-    event = _visible_event(slug)
+    event = visible_event(slug)
     calendar = services.programme_calendar(
         event,
         services.agenda_of(event),
@@ -242,7 +242,7 @@ def ical(slug: str):
     return response
 
 
-def _visible_event(slug: str) -> Event:
+def visible_event(slug: str) -> Event:
     """The event as the public sees it: drafts answer 404 unless you organise them."""
     event = db.one_or_404(db.select(Event).filter_by(slug=slug))
     if event.status is EventStatus.DRAFT:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import insert
 
 from app import db
@@ -52,6 +53,9 @@ from registration.models import (
     RegistrationStatus,
 )
 
+#: Where features that build on registration list their demo steps: callables
+#: taking the demo events by slug and the seeded random generator.
+DEMO_STEPS_KEY = "huiwu.demo_steps"
 DEMO_PASSWORD = "huiwu-demo-2019"  # noqa: S105 -- public demo data, printed by `flask demo`
 DEMO_ACCOUNTS = (
     ("admin@huiwu.example", "site admin / 系统管理员"),
@@ -228,6 +232,10 @@ def load(seed: int = 2019) -> dict[str, int]:
     db.session.flush()
     # Last, so that the people drawn for every event stay the same as before.
     _conference_check_in(by_slug["rushang-2019"], accounts, rng)
+    # Features built on top of registration add their own demo data.
+    for step in current_app.extensions.get(DEMO_STEPS_KEY, []):
+        step(by_slug, rng)
+        db.session.flush()
     return {
         "events": len(events),
         "registrations": db.session.execute(db.select(db.func.count(Registration.id))).scalar(),

@@ -505,7 +505,9 @@ def demo_arrivals(app, runner) -> dict:
                 ).scalars()
             ),
             "roadshow_item": db.session.execute(
-                db.select(AgendaItem.title_en).filter_by(event_id=event.id, kind="roadshow")
+                db.select(AgendaItem.title_en).filter_by(
+                    event_id=event.id, kind="roadshow", title_zh="重点项目推介会"
+                )
             ).scalar_one(),
         }
 

@@ -274,7 +274,7 @@ def test_demo_mobiles_are_unique_per_event_and_emails_use_reserved_domains(app, 
     assert all(email.endswith(("@example.com", "@example.org")) for email in emails), emails
 
 
-def test_demo_conference_has_rooms_and_a_two_day_agenda(app, runner):
+def test_demo_conference_has_rooms_and_a_three_day_agenda(app, runner):
     run_demo(app, runner)
     with app.app_context():
         conference = db.session.execute(
@@ -284,7 +284,7 @@ def test_demo_conference_has_rooms_and_a_two_day_agenda(app, runner):
             item.starts_at.astimezone(conference.zone).date() for item in conference.agenda_items
         }
         assert len(conference.rooms) >= 3
-        assert len(days) == 2
+        assert len(days) == 3  # two days of conference, then the roadshow day
         assert all(item.title_en for item in conference.agenda_items)
 
 

@@ -685,7 +685,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client, two_events, method,
 # Demo ---------------------------------------------------------------------------
 
 
-def test_demo_conference_has_a_two_day_programme_without_clashes(app, runner):
+def test_demo_conference_has_a_three_day_programme_without_clashes(app, runner):
     from events.models import Event
     from events.programme_services import agenda_of, agenda_warnings
 
@@ -694,7 +694,8 @@ def test_demo_conference_has_a_two_day_programme_without_clashes(app, runner):
         event = db.session.execute(db.select(Event).filter_by(slug="rushang-2019")).scalar_one()
         items = agenda_of(event)
         days = {item.starts_at.astimezone(SHANGHAI).date().isoformat() for item in items}
-        assert days == {"2019-09-25", "2019-09-26"}
+        # Two days of conference, then the roadshow day of the chambers' projects.
+        assert days == {"2019-09-25", "2019-09-26", "2019-09-27"}
         assert {item.kind for item in items} >= {
             AgendaKind.PLENARY,
             AgendaKind.FORUM,

@@ -2,20 +2,80 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from events import i18n
 from events.navigation import Tab, add_manage_tab
 from events.roadshow import labels
+from registration.demo import DEMO_STEPS_KEY
+
+
+def iso_local(value: str | None, zone: str, fmt: str = "short") -> str:
+    """A time kept as ISO text (a change list's) on the event's clock."""
+    if not value:
+        return ""
+    return i18n.local_datetime(datetime.fromisoformat(value), zone, fmt)
+
+
+def roadshow_state(event) -> dict[str, bool]:
+    """What the roadshow offers an event's visitors, for the links on their pages."""
+    from app import db
+    from events.roadshow.models import Project, ProjectStatus, RoadshowSchedule, RoadshowSetup
+
+    setup = db.session.get(RoadshowSetup, event.id)
+    accepted = db.session.scalar(
+        db.select(Project.id).filter_by(event_id=event.id, status=ProjectStatus.ACCEPTED).limit(1)
+    )
+    published = db.session.scalar(
+        db.select(RoadshowSchedule.id)
+        .where(RoadshowSchedule.event_id == event.id, RoadshowSchedule.number.is_not(None))
+        .limit(1)
+    )
+    return {
+        "submissions": setup is not None and setup.submissions_open,
+        "catalogue": accepted is not None,
+        "published": published is not None,
+    }
 
 
 def init_app(app: Flask) -> None:
     add_manage_tab(
-        app, Tab("roadshow_projects.index", _l("Projects"), 66, ("roadshow_projects.detail",))
+        app,
+        Tab(
+            "roadshow_projects.index",
+            _l("Projects"),
+            66,
+            ("roadshow_projects.detail", "roadshow_projects.chambers"),
+        ),
     )
-    add_manage_tab(app, Tab("roadshow_schedule.index", _l("Roadshow"), 67))
+    add_manage_tab(
+        app,
+        Tab(
+            "roadshow_schedule.index",
+            _l("Roadshow"),
+            67,
+            (
+                "roadshow_schedule.setup",
+                "roadshow_schedule.move",
+                "roadshow_schedule.version",
+                "roadshow_schedule.availability",
+            ),
+        ),
+    )
     app.jinja_env.globals.update(
         sector_label=labels.sector_label,
         cooperation_label=labels.cooperation_label,
         project_status_label=labels.project_status_label,
     )
+    app.jinja_env.filters["iso_local"] = iso_local
+    app.jinja_env.globals["roadshow_state"] = roadshow_state
+    app.extensions.setdefault(DEMO_STEPS_KEY, []).append(_demo_step)
+
+
+def _demo_step(events, rng) -> None:
+    from events.roadshow import demo
+
+    demo.load(events, rng)
