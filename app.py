@@ -44,7 +44,15 @@ limiter = Limiter(get_remote_address)
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides every other source."""
     from events import auth, cli, config, dbtypes, i18n, manage, navigation, programme, views, web
-    from events.roadshow import catalogue, project_admin, schedule_admin, submissions
+    from events.roadshow import (
+        catalogue,
+        match_admin,
+        match_portal,
+        match_sessions,
+        project_admin,
+        schedule_admin,
+        submissions,
+    )
     from events.roadshow import public as roadshow_public
     from events.roadshow import web as roadshow_web
     from registration import (
@@ -107,6 +115,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         catalogue.bp,
         roadshow_public.bp,
         schedule_admin.bp,
+        match_admin.bp,
+        match_portal.bp,
+        match_sessions.bp,
     ):
         app.register_blueprint(blueprint)
     registration_web.init_app(app)

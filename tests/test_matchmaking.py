@@ -295,3 +295,124 @@ def test_command_rejects_malformed_instance(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error: tables")
+
+
+def test_progress_reports_figures() -> None:
+    instance = tiny_instance(3, with_availability=True)
+    reports: list[dict[str, Any]] = []
+    plan = solve(instance, time_limit=0.5, progress=reports.append)
+    assert reports, "at least the first complete placement is reported"
+    for report in reports:
+        assert set(report) == {"elapsed", "count", "weight", "bound"}
+        assert isinstance(report["elapsed"], float)
+        assert report["elapsed"] == round(report["elapsed"], 2)
+        assert report["bound"] == plan["bound"]
+        assert report["weight"] <= plan["bound"]["weight"]
+    assert reports[-1]["weight"] <= plan["weight"]
+
+
+def test_progress_in_exact_case_and_rate_limited() -> None:
+    reports: list[dict[str, Any]] = []
+    instance = bipartite_instance(2, 4, 5)
+    plan = solve(instance, progress=reports.append)
+    assert reports == [
+        {"elapsed": reports[0]["elapsed"], "count": plan["count"], "weight": plan["weight"]}
+        | {"bound": plan["bound"]}
+    ]
+    # A search that cannot reach its (loose) bound runs to the limit: about one report a second.
+    rng = random.Random(8)
+    hard = {
+        "slots": 3,
+        "tables": 40,
+        "participants": [{"id": f"p{i}", "unavailable": [i % 3]} for i in range(40)],
+        "requests": [
+            {"a": f"p{a}", "b": f"p{b}", "priority": rng.choice([1, 2, 3])}
+            for a, b in rng.sample(list(itertools.combinations(range(40), 2)), 300)
+        ],
+    }
+    reports.clear()
+    plan = solve(hard, time_limit=2.5, progress=reports.append)
+    assert 1 <= len(reports) <= 5
+    times = [report["elapsed"] for report in reports]
+    assert times == sorted(times)
+    assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(times))
+    assert check_plan(hard, plan) == []
+
+
+def run_meetings(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "events.roadshow.scheduling", "meetings", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_command_progress_lines(tmp_path: Path) -> None:
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(SMALL), encoding="utf-8")
+    result = run_meetings(str(path), "--progress", "--time-limit", "0.5")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert lines
+    assert all(set(line) == {"elapsed", "count", "weight", "bound"} for line in lines)
+    assert lines[-1]["bound"] == plan["bound"]
+
+
+def test_command_rerun_from_previous_plan(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    instance = {
+        "slots": 4,
+        "tables": 5,
+        "participants": people(12) + [{"id": "late", "unavailable": [0, 1]}],
+        "requests": [
+            {"a": f"p{a}", "b": f"p{b}", "priority": rng.choice([1, 2, 3])}
+            for a, b in rng.sample(list(itertools.combinations(range(12), 2)), 25)
+        ]
+        + [{"a": "late", "b": f"p{i}", "priority": 3} for i in range(4)],
+    }
+    first = solve(instance, time_limit=0.5)
+    changed = {
+        **instance,
+        "requests": [r for r in instance["requests"] if "p1" not in (r["a"], r["b"])]
+        + [{"a": "p1", "b": "late", "priority": 2}],
+    }
+    instance_path, plan_path = tmp_path / "instance.json", tmp_path / "plan.json"
+    instance_path.write_text(json.dumps(changed), encoding="utf-8")
+    plan_path.write_text(json.dumps(first), encoding="utf-8")
+    result = run_meetings(str(instance_path), "--previous", str(plan_path), "--time-limit", "0.5")
+    assert result.returncode == 0, result.stderr
+    second = json.loads(result.stdout)
+    assert check_plan(changed, second) == []
+    for item in first["meetings"]:
+        if "p1" not in (item["a"], item["b"]):
+            assert item in second["meetings"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{not json", "cannot read"),
+        ("[]", "must be a JSON object"),
+        ('{"meetings": 3}', "meetings: must be a list"),
+        ('{"meetings": [{"a": "a", "b": "b", "slot": "0", "table": 0}]}', "meetings[0].slot"),
+        (None, "cannot read"),
+    ],
+)
+def test_command_rejects_malformed_previous_plan(
+    tmp_path: Path, text: str | None, expected: str
+) -> None:
+    instance_path, plan_path = tmp_path / "instance.json", tmp_path / "plan.json"
+    instance_path.write_text(json.dumps(SMALL), encoding="utf-8")
+    if text is not None:
+        plan_path.write_text(text, encoding="utf-8")
+    result = run_meetings(str(instance_path), "--previous", str(plan_path))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert expected in lines[0]
+    assert result.stdout == ""

@@ -93,6 +93,7 @@ from __future__ import annotations
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +102,7 @@ import networkx as nx
 from events.roadshow.instances import InstanceError, is_id, is_int, require_list, require_object
 
 Ident = str | int
+Progress = Callable[[dict[str, Any]], None]
 
 MAX_PARTICIPANTS = 20_000
 MAX_REQUESTS = 200_000
@@ -228,6 +230,31 @@ def validate_instance(data: Any) -> Instance:
     return Instance(slots, tables, list(positions), capacity, available, requests, pairs, locked)
 
 
+def validate_previous_plan(data: Any) -> dict[str, Any]:
+    """A previous plan as read from JSON, or :class:`InstanceError` naming the first bad field.
+
+    Only the shape is checked (an object whose ``meetings`` is a list of objects with ids
+    ``a``/``b`` and integer ``slot``/``table``); meetings that no longer fit the instance are
+    simply not kept by :func:`solve`.
+    """
+    if not isinstance(data, dict):
+        raise InstanceError("previous plan: must be a JSON object")
+    meetings = data.get("meetings")
+    if not isinstance(meetings, list):
+        raise InstanceError("previous plan: meetings: must be a list")
+    for index, item in enumerate(meetings):
+        where = f"previous plan: meetings[{index}]"
+        if not isinstance(item, dict):
+            raise InstanceError(f"{where}: must be an object")
+        for key in ("a", "b"):
+            if not is_id(item.get(key)):
+                raise InstanceError(f"{where}.{key}: must be a participant id")
+        for key in ("slot", "table"):
+            if not is_int(item.get(key)):
+                raise InstanceError(f"{where}.{key}: must be an integer")
+    return data
+
+
 def _as_instance(instance: Instance | dict[str, Any]) -> Instance:
     return instance if isinstance(instance, Instance) else validate_instance(instance)
 
@@ -325,6 +352,43 @@ def _bound(model: Instance) -> tuple[dict[str, int], list[int], list[int] | None
 def upper_bound(instance: Instance | dict[str, Any]) -> dict[str, int]:
     """The proven upper bound on count and weight (see the module docstring)."""
     return _bound(_as_instance(instance))[0]
+
+
+# --- progress --------------------------------------------------------------------------
+
+
+PROGRESS_INTERVAL = 1.0
+
+
+@dataclass
+class _Reporter:
+    """Calls ``progress`` with the current figures, at most once per interval after the first."""
+
+    progress: Progress | None
+    started: float
+    bound: dict[str, int]
+    last: float | None = None
+
+    def report(self, count: int, weight: int, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if not force and self.last is not None and now - self.last < PROGRESS_INTERVAL:
+            return
+        self.last = now
+        self.progress(
+            {
+                "elapsed": round(now - self.started, 2),
+                "count": count,
+                "weight": weight,
+                "bound": dict(self.bound),
+            }
+        )
+
+    def tick(self, timetable: Timetable) -> None:
+        """Report when an interval has passed; cheap enough for the search loops."""
+        if self.progress is not None:
+            self.report(len(timetable.slot_of), timetable.weight)
 
 
 # --- timetable -------------------------------------------------------------------------
@@ -793,7 +857,9 @@ def _chain_places(
     return False
 
 
-def _improve(timetable: Timetable, order: list[int], target: int, deadline: float) -> None:
+def _improve(
+    timetable: Timetable, order: list[int], target: int, deadline: float, reporter: _Reporter
+) -> None:
     """Insert left-out requests by moving or ejecting blockers until nothing helps."""
     improved = True
     while improved and timetable.weight < target and time.monotonic() < deadline:
@@ -803,6 +869,7 @@ def _improve(timetable: Timetable, order: list[int], target: int, deadline: floa
                 continue
             if time.monotonic() >= deadline or timetable.weight >= target:
                 return
+            reporter.tick(timetable)
             slots = sorted(_common_slots(timetable.model, request))
             if any(_try_insert(timetable, request, slot) for slot in slots) or _try_kempe(
                 timetable, request
@@ -841,7 +908,7 @@ def _ruin_and_repair(timetable: Timetable, request: int, slot: int) -> None:
                 _reinsert(timetable, other)
 
 
-def _perturb(timetable: Timetable, target: int, deadline: float) -> None:
+def _perturb(timetable: Timetable, target: int, deadline: float, reporter: _Reporter) -> None:
     """Ruin-and-repair moves kept when the weight does not drop, until the deadline."""
     model = timetable.model
     # Randomness only diversifies the search; a fixed seed keeps runs reproducible.
@@ -863,19 +930,34 @@ def _perturb(timetable: Timetable, target: int, deadline: float) -> None:
                 timetable.restore(snapshot)
             if timetable.weight >= target or time.monotonic() >= deadline:
                 return
+            reporter.tick(timetable)
 
 
 def solve(
     instance: Instance | dict[str, Any],
     previous_plan: dict[str, Any] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """The best plan found within ``time_limit`` seconds (see the module docstring)."""
+    """The best plan found within ``time_limit`` seconds (see the module docstring).
+
+    ``previous_plan``: an earlier plan (only its ``meetings`` are read); its meetings that
+    are still valid stay at their slot (and table when free), so that a re-run moves as
+    few meetings as possible.
+
+    ``progress``: when given, it is called with
+    ``{"elapsed": seconds (2 decimals), "count": meetings placed, "weight": their total
+    priority, "bound": {"count": …, "weight": …}}`` once after the first complete placement
+    and then at most about once per second while the search improves the plan.
+    """
     started = time.monotonic()
     model = _as_instance(instance)
     bound, chosen, side = _bound(model)
+    reporter = _Reporter(progress, started, bound)
     if _is_exact_case(model, side, previous_plan):
-        return _plan(_exact_timetable(model, chosen), {}, bound, started, {})
+        timetable = _exact_timetable(model, chosen)
+        reporter.report(len(timetable.slot_of), timetable.weight, force=True)
+        return _plan(timetable, {}, bound, started, {})
     timetable = Timetable(model)
     wanted: dict[int, int] = {}
     reasons = _place_locked(timetable, wanted)
@@ -893,10 +975,11 @@ def solve(
     for request in order:
         if request not in timetable.slot_of:
             timetable.place_first_fit(request, sorted(_common_slots(model, request)))
+    reporter.report(len(timetable.slot_of), timetable.weight, force=True)
     # Keep a little of the budget for writing the plan out.
     deadline = started + max(0.0, time_limit - min(0.3, time_limit / 10))
-    _improve(timetable, order, bound["weight"], deadline)
-    _perturb(timetable, bound["weight"], deadline)
+    _improve(timetable, order, bound["weight"], deadline, reporter)
+    _perturb(timetable, bound["weight"], deadline, reporter)
     return _plan(timetable, wanted, bound, started, reasons)
 
 

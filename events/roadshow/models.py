@@ -283,7 +283,8 @@ class RunStatus(enum.StrEnum):
 
 
 class SchedulerRun(db.Model):
-    """One run of the solver, started from the organiser's page and run outside it."""
+    """One run of a solver (the roadshow's, or a matchmaking session's), started
+    from the organiser's page and run outside it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -301,6 +302,10 @@ class SchedulerRun(db.Model):
     error: Mapped[str] = mapped_column(String(500), default="")
     schedule_id: Mapped[int | None] = mapped_column(
         ForeignKey("roadshow_schedule.id", ondelete="SET NULL")
+    )
+    #: Set for a matchmaking run: the session whose meetings it schedules.
+    match_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("match_session.id", ondelete="CASCADE"), index=True
     )
 
     started_by: Mapped[User | None] = relationship(User)

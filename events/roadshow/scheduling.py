@@ -80,8 +80,11 @@ Command::
     python -m events.roadshow.scheduling roadshow INSTANCE.json [--time-limit S] [--seed N]
         [--progress]
     python -m events.roadshow.scheduling meetings INSTANCE.json [--time-limit S]
+        [--progress] [--previous PLAN.json]
 
-The ``meetings`` command runs :func:`events.roadshow.matchmaking.solve`.
+The ``meetings`` command runs :func:`events.roadshow.matchmaking.solve`; ``--progress``
+writes its progress figures to stderr as JSON lines, ``--previous`` re-runs from an
+earlier plan so that as few of its meetings as possible move.
 """
 
 from __future__ import annotations
@@ -808,24 +811,49 @@ def _parser() -> argparse.ArgumentParser:
     meetings = commands.add_parser("meetings", help="schedule a matchmaking instance")
     meetings.add_argument("instance", help="instance JSON file")
     meetings.add_argument("--time-limit", type=float, default=10.0)
+    meetings.add_argument(
+        "--progress",
+        action="store_true",
+        help="write the plan's figures to stderr as JSON lines while searching",
+    )
+    meetings.add_argument(
+        "--previous", metavar="PLAN.json", help="earlier plan to keep as much of as possible"
+    )
     return parser
 
 
-def _meetings_command(path: str, time_limit: float) -> int:
+def _load_json(path: str) -> Any:
+    """The file's JSON; ValueError with a one-line message when unreadable or malformed."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: cannot read: {' '.join(str(error).split())}") from error
+
+
+def _meetings_command(
+    path: str, time_limit: float, progress: bool = False, previous: str | None = None
+) -> int:
     # Imported here so the roadshow command does not need networkx.
     from events.roadshow import matchmaking
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        instance = matchmaking.validate_instance(data)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        print(f"error: {path}: cannot read: {' '.join(str(error).split())}", file=sys.stderr)
-        return 2
-    except matchmaking.InstanceError as error:
+        instance = matchmaking.validate_instance(_load_json(path))
+        previous_plan = None
+        if previous is not None:
+            try:
+                previous_plan = matchmaking.validate_previous_plan(_load_json(previous))
+            except matchmaking.InstanceError as error:
+                raise ValueError(f"{previous}: {error}") from error
+    except (ValueError, matchmaking.InstanceError) as error:
         print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
-    plan = matchmaking.solve(instance, time_limit=time_limit)
+    plan = matchmaking.solve(
+        instance,
+        previous_plan=previous_plan,
+        time_limit=time_limit,
+        progress=_print_progress if progress else None,
+    )
     print(json.dumps(plan, ensure_ascii=False, indent=2))
     return 0
 
@@ -840,7 +868,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: --time-limit: must be a non-negative number of seconds", file=sys.stderr)
         return 2
     if arguments.command == "meetings":
-        return _meetings_command(arguments.instance, arguments.time_limit)
+        return _meetings_command(
+            arguments.instance, arguments.time_limit, arguments.progress, arguments.previous
+        )
     try:
         instance = _read_instance(arguments.instance)
     except InstanceError as error:
