@@ -153,7 +153,8 @@ def create_request(
     """A new request, pending unless auto-accept is on or an organiser adds it.
 
     Refused: oneself, a non-participant (or one of another event), a pair that
-    already has a request (in either direction), a priority other than 1–3.
+    already has a request in either direction (unless it was cancelled: then it
+    is asked again), a priority other than 1–3.
     """
     if requester.id == recipient.id:
         raise MatchError(_l("A participant cannot request a meeting with themselves."))
@@ -167,24 +168,22 @@ def create_request(
         raise MatchError(
             _l("The note is too long (at most %(most)d characters).", most=MAX_NOTE), "note"
         )
-    if request_between(event, requester.id, recipient.id) is not None:
+    existing = request_between(event, requester.id, recipient.id)
+    if existing is not None and existing.status is not RequestStatus.CANCELLED:
         raise MatchError(_l("These two already have a meeting request."))
     setup = setup_of(event)
     accepted = added_by is not None or (setup is not None and setup.auto_accept)
     low, high = sorted((requester.id, recipient.id))
-    request = MeetingRequest(
-        event_id=event.id,
-        requester_id=requester.id,
-        recipient_id=recipient.id,
-        low_id=low,
-        high_id=high,
-        priority=priority,
-        note=note,
-        status=RequestStatus.ACCEPTED if accepted else RequestStatus.PENDING,
-        added_by_id=added_by.id if added_by is not None else None,
-        responded_at=utcnow() if accepted else None,
-    )
-    db.session.add(request)
+    # A cancelled request is asked again rather than duplicated: one row per pair.
+    request = existing or MeetingRequest(event_id=event.id, low_id=low, high_id=high)
+    request.requester_id, request.recipient_id = requester.id, recipient.id
+    request.priority, request.note = priority, note
+    request.status = RequestStatus.ACCEPTED if accepted else RequestStatus.PENDING
+    request.added_by_id = added_by.id if added_by is not None else None
+    request.created_at = utcnow()
+    request.responded_at = utcnow() if accepted else None
+    if existing is None:
+        db.session.add(request)
     db.session.flush()
     audit.record(
         "matchmaking.request_created",

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,9 @@ ERRORS = {
     "crashed": _l("The scheduler stopped with an error."),
     "invalid": _l("The scheduler's plan broke a rule and was discarded."),
     "changed": _l("Rooms, sessions or accepted projects changed during the run: run it again."),
+    "requests_changed": _l(
+        "Requests, participants or locked meetings changed during the run: run it again."
+    ),
     "lost": _l("The server stopped during the run."),
     "internal": _l("An internal error stopped the run."),
 }
@@ -67,11 +71,12 @@ def error_message(run: SchedulerRun) -> str:
     return str(ERRORS.get(run.error, ERRORS["internal"]))
 
 
-def latest_run(event: Event) -> SchedulerRun | None:
-    """The event's last run; a running one whose process is gone is marked failed."""
+def latest_run(event: Event, match_session_id: int | None = None) -> SchedulerRun | None:
+    """The last run of the event's roadshow (or of one matchmaking session); a
+    running one whose process is gone is marked failed."""
     run = db.session.scalar(
         db.select(SchedulerRun)
-        .filter_by(event_id=event.id)
+        .filter_by(event_id=event.id, match_session_id=match_session_id)
         .order_by(SchedulerRun.id.desc())
         .limit(1)
     )
@@ -110,61 +115,79 @@ def start(event: Event, actor: User) -> tuple[SchedulerRun, planning.Problem]:
     return run, problem
 
 
-def launch(app: Flask, run_id: int, instance: dict[str, Any], time_limit: int) -> threading.Thread:
+@dataclass(frozen=True)
+class Job:
+    """What a run's thread hands the child: ``kind`` is the scheduling command's."""
+
+    run_id: int
+    kind: str  # "roadshow" or "meetings"
+    instance: dict[str, Any]
+    time_limit: int
+    previous: dict[str, Any] | None = None
+
+
+def launch(app: Flask, job: Job) -> threading.Thread:
     thread = threading.Thread(
-        target=_execute,
-        args=(app, run_id, instance, time_limit),
-        name=f"roadshow-run-{run_id}",
-        daemon=True,
+        target=_execute, args=(app, job), name=f"{job.kind}-run-{job.run_id}", daemon=True
     )
     thread.start()
     return thread
 
 
-def _execute(app: Flask, run_id: int, instance: dict[str, Any], time_limit: int) -> None:
+def _execute(app: Flask, job: Job) -> None:
     with app.app_context():
         try:
-            plan = _solve_in_child(app, run_id, instance, time_limit)
-            _finish(run_id, instance, plan)
+            plan = _solve_in_child(app, job)
+            if job.kind == "meetings":
+                from events.roadshow import match_planning
+
+                match_planning.finish_run(job.run_id, job.instance, plan)
+            else:
+                _finish(job.run_id, job.instance, plan)
         except RunFailed as failure:
             db.session.rollback()
-            _fail(run_id, failure.code)
+            _fail(job.run_id, failure.code)
         except Exception:
-            log.exception("roadshow run %s failed", run_id)
+            log.exception("%s run %s failed", job.kind, job.run_id)
             db.session.rollback()
-            _fail(run_id, "internal")
+            _fail(job.run_id, "internal")
         finally:
             db.session.remove()
 
 
-def _command(app: Flask, path: str, time_limit: int) -> list[str]:
+def _command(app: Flask, job: Job, path: Path, previous_path: Path | None) -> list[str]:
     configured = app.config.get("ROADSHOW_SOLVER_COMMAND")
     if configured:
-        return [*configured, path]
-    return [
+        return [*configured, str(path)]
+    command = [
         sys.executable,
         "-m",
         "events.roadshow.scheduling",
-        "roadshow",
-        path,
+        job.kind,
+        str(path),
         "--time-limit",
-        str(time_limit),
+        str(job.time_limit),
         "--progress",
     ]
+    if previous_path is not None:
+        command += ["--previous", str(previous_path)]
+    return command
 
 
-def _solve_in_child(
-    app: Flask, run_id: int, instance: dict[str, Any], time_limit: int
-) -> dict[str, Any]:
+def _solve_in_child(app: Flask, job: Job) -> dict[str, Any]:
     grace = app.config.get("ROADSHOW_RUN_GRACE", DEFAULT_GRACE)
-    with tempfile.TemporaryDirectory(prefix="huiwu-roadshow-") as folder:
+    with tempfile.TemporaryDirectory(prefix="huiwu-schedule-") as folder:
         instance_path = Path(folder) / "instance.json"
         plan_path = Path(folder) / "plan.json"
-        instance_path.write_text(json.dumps(instance), encoding="utf-8")
+        instance_path.write_text(json.dumps(job.instance), encoding="utf-8")
+        previous_path = None
+        if job.previous is not None:
+            previous_path = Path(folder) / "previous.json"
+            previous_path.write_text(json.dumps(job.previous), encoding="utf-8")
         with (
             plan_path.open("wb") as plan_file,
             subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-                _command(app, str(instance_path), time_limit),
+                _command(app, job, instance_path, previous_path),
                 cwd=ROOT,
                 stdin=subprocess.DEVNULL,
                 stdout=plan_file,
@@ -178,10 +201,10 @@ def _solve_in_child(
                 timed_out.set()
                 child.kill()
 
-            killer = threading.Timer(time_limit + grace, overrun)
+            killer = threading.Timer(job.time_limit + grace, overrun)
             killer.start()
             try:
-                _follow_progress(run_id, child)
+                _follow_progress(job.run_id, child)
                 returncode = child.wait()
             finally:
                 killer.cancel()

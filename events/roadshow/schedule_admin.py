@@ -164,7 +164,8 @@ def start_run(event: Event):
         flash(str(error.message), "danger")
         return redirect(url_for(".index", event_id=event.id))
     db.session.commit()
-    runs.launch(current_app._get_current_object(), run.id, problem.instance, run.time_limit)
+    job = runs.Job(run.id, "roadshow", problem.instance, run.time_limit)
+    runs.launch(current_app._get_current_object(), job)
     flash(_("The scheduler is running; this page shows its progress."), "info")
     return redirect(url_for(".index", event_id=event.id) + "#run")
 

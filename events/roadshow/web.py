@@ -65,6 +65,23 @@ def init_app(app: Flask) -> None:
             ),
         ),
     )
+    add_manage_tab(
+        app,
+        Tab(
+            "matchmaking_admin.index",
+            _l("Matchmaking"),
+            68,
+            (
+                "matchmaking_admin.participants",
+                "matchmaking_admin.capacity",
+                "matchmaking_admin.requests",
+                "matchmaking_admin.add_request",
+                "matchmaking_sessions.index",
+                "matchmaking_sessions.detail",
+                "matchmaking_sessions.edit",
+            ),
+        ),
+    )
     app.jinja_env.globals.update(
         sector_label=labels.sector_label,
         cooperation_label=labels.cooperation_label,
@@ -72,10 +89,18 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["iso_local"] = iso_local
     app.jinja_env.globals["roadshow_state"] = roadshow_state
+    app.jinja_env.globals["takes_part_in_matchmaking"] = _takes_part
     app.extensions.setdefault(DEMO_STEPS_KEY, []).append(_demo_step)
 
 
+def _takes_part(registration) -> bool:
+    from events.roadshow import participants
+
+    return participants.is_participant(registration)
+
+
 def _demo_step(events, rng) -> None:
-    from events.roadshow import demo
+    from events.roadshow import demo, match_demo
 
     demo.load(events, rng)
+    match_demo.load(events, rng)

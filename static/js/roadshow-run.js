@@ -1,4 +1,5 @@
-// Follows a scheduler run on the organiser's roadshow page and reloads it when the run ends.
+// Follows a scheduler run (roadshow or matchmaking) on the organiser's page and reloads
+// the page when the run ends.
 (function () {
   "use strict";
   var box = document.querySelector("[data-status-url]");
@@ -15,10 +16,15 @@
       bar.style.width = share + "%";
       bar.setAttribute("aria-valuenow", String(share));
     }
-    if (text && format && progress.missed_interests !== undefined) {
-      text.textContent = format
-        .replace("{missed}", progress.missed_interests)
-        .replace("{unscheduled}", progress.unscheduled);
+    if (text && format) {
+      var names = { missed: "missed_interests" };
+      var complete = true;
+      var filled = format.replace(/\{(\w+)\}/g, function (match, key) {
+        var value = progress[names[key] || key];
+        if (value === undefined || value === null || typeof value === "object") complete = false;
+        return String(value);
+      });
+      if (complete) text.textContent = filled;
     }
   }
 
