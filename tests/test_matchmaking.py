@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from events.roadshow.matchmaking import InstanceError, baseline, solve, validate_instance
+from events.roadshow.matchmaking import (
+    InstanceError,
+    _flow_selection,
+    _max_count,
+    _sides,
+    baseline,
+    solve,
+    validate_instance,
+)
 from events.roadshow.meeting_check import check_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,9 +50,14 @@ def tiny_instance(seed: int, with_availability: bool) -> dict[str, Any]:
 
 def brute_force_optimum(instance: dict[str, Any]) -> int:
     """Best weight over every slot choice (or none) per request; tables are interchangeable."""
+    return brute_force(instance)[0]
+
+
+def brute_force(instance: dict[str, Any]) -> tuple[int, int]:
+    """(best weight, most meetings) over every slot choice (or none) per request."""
     slots, tables = instance["slots"], instance["tables"]
     people_by_id = {p["id"]: p for p in instance["participants"]}
-    best = 0
+    best = most = 0
     for choice in itertools.product(range(-1, slots), repeat=len(instance["requests"])):
         busy: dict[tuple[str, int], int] = {}
         per_slot = [0] * slots
@@ -63,15 +76,17 @@ def brute_force_optimum(instance: dict[str, Any]) -> int:
                     feasible = False
         if feasible and max(per_slot) <= tables:
             best = max(best, weight)
-    return best
+            most = max(most, sum(slot >= 0 for slot in choice))
+    return best, most
 
 
 @pytest.mark.parametrize("seed", range(30))
 def test_bound_and_solver_against_brute_force(seed: int) -> None:
     instance = tiny_instance(seed, with_availability=seed % 2 == 1)
-    optimum = brute_force_optimum(instance)
+    optimum, most = brute_force(instance)
     plan = solve(instance, time_limit=0.2)
     assert plan["bound"]["weight"] >= optimum
+    assert plan["bound"]["count"] >= most
     assert plan["weight"] == optimum
     assert check_plan(instance, plan) == []
 
@@ -416,3 +431,35 @@ def test_command_rejects_malformed_previous_plan(
     assert lines[0].startswith("error: ")
     assert expected in lines[0]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_count_bound_max_flow_matches_unit_cost_flow(seed: int) -> None:
+    """The count bound by maximum flow equals the unit-cost min-cost flow it replaced."""
+    rng = random.Random(seed)
+    if seed % 2:
+        instance = tiny_instance(seed, with_availability=True)
+    else:
+        instance = bipartite_instance(seed, rng.randint(1, 4), rng.randint(1, 30))
+        for person in instance["participants"]:
+            person["unavailable"] = [s for s in range(instance["slots"]) if rng.random() < 0.3]
+    model = validate_instance(instance)
+    usable = [r for r in range(len(model.requests)) if model.common[r]]
+    if not usable:
+        return
+    side = _sides(model, usable)
+    reference, _, _ = _flow_selection(model, usable, side, unit=True)
+    assert _max_count(model, usable, side) == reference
+
+
+def test_broken_lock_is_reported_not_scheduled_elsewhere() -> None:
+    instance = {
+        **SMALL,
+        "locked": [meeting("c", "d", 1, 0)],  # c is unavailable in slot 1
+    }
+    previous = {"meetings": [meeting("c", "d", 0, 0)]}
+    for plan in (solve(instance, time_limit=0.3), solve(instance, previous, time_limit=0.3)):
+        assert check_plan(instance, plan) == []
+        assert all({m["a"], m["b"]} != {"c", "d"} for m in plan["meetings"])
+        reasons = {(u["a"], u["b"]): u["reason"] for u in plan["unscheduled"]}
+        assert reasons[("c", "d")].startswith("locked[0]")

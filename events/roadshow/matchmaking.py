@@ -60,8 +60,16 @@ copy of each participant, both of capacity c_p, each request giving the two
 edges a_L→b_R and b_L→a_R, at most 2 × slots × tables units): a plan doubled
 this way is feasible there with twice its weight, so half the flow's optimum,
 rounded down, bounds every plan. ``bound.count`` is the same computation with
-unit costs, so it bounds the number of meetings independently of the weight.
-The bound ignores locked meetings: forcing meetings can only lower the optimum.
+unit costs, so it bounds the number of meetings independently of the weight; with
+all costs equal the min-cost flow just pushes as many units through request edges
+as the capacities allow, so it is computed as a maximum flow (preflow-push, much
+faster) capped at ``slots × tables`` per copy. The bound ignores locked meetings:
+forcing meetings can only lower the optimum.
+
+On the benchmark families this bound is tight in practice: the linear relaxation
+with a variable per (request, slot) and every per-slot capacity (checked offline
+with an LP solver) has the same value, and so has a flow that tracks slots on one
+side; the remaining gap is the solver's.
 
 Solver (:func:`solve`)
 ----------------------
@@ -75,13 +83,23 @@ Solver (:func:`solve`)
   (de Werra's balancing). Tables are numbered within each slot.
 * Otherwise: locked meetings, then the previous plan's still-valid meetings at
   their slot (and table when free; the search leaves them in place), then the
-  bound's selection and the other requests by decreasing priority are placed
-  first-fit. A local search then places left-out requests by moving blocking
-  meetings to other slots, by ejecting a blocking meeting of lower priority, or
-  by a Kempe-chain swap of two slots restricted to available slots (optionally
-  giving up a cheaper meeting); when that settles, seeded ruin-and-repair moves
-  (force a left-out request in, re-place what it displaced) are kept whenever
-  the weight does not drop. The search stops at the time limit or the bound.
+  bound's selection and the other requests by decreasing priority (fewest
+  common slots first) are placed, each in the slot where it least hinders the
+  selected requests still to come of its two participants, then in the least
+  busy slot. A local search (a tenth of the remaining time) then places
+  left-out requests by moving blocking meetings to other slots, by ejecting a
+  blocking meeting of lower priority, by a breadth-first ejection chain (the
+  request takes a slot where one participant is full, the displaced meeting
+  moves on, and so on until a meeting fits or a cheaper one is dropped), or by
+  a Kempe-chain swap of two slots restricted to available slots. Simulated
+  annealing (seeded) uses the rest of the time: a left-out request, drawn by
+  priority², takes a random common slot, pushing out the cheapest meeting of
+  each saturated participant (and of the slot when its tables are full); those
+  are re-placed in the least busy slot where they fit, and the freed room is
+  refilled with the participants' best left-out requests. A loss is accepted
+  with probability exp(loss / temperature), the temperature falling linearly
+  from 0.2 to 0.03; the best timetable seen is returned. The search stops at
+  the time limit or the bound.
 
 :func:`baseline`: first-fit in request order (self-booking), for comparison.
 
@@ -90,6 +108,7 @@ Limits: at most 20,000 participants, 200,000 requests, 200 slots and 5,000 table
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections import deque
@@ -98,6 +117,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+from networkx.algorithms.flow import preflow_push
 
 from events.roadshow.instances import InstanceError, is_id, is_int, require_list, require_object
 
@@ -125,12 +145,17 @@ class Instance:
     pair_index: dict[frozenset[int], int]
     locked: list[tuple[int, int, int, int]]  # raw locked index, request, slot, table
     touching: list[list[int]] = field(default_factory=list)  # requests of each participant
+    common: list[frozenset[int]] = field(default_factory=list)  # slots both sides can meet
+    common_sorted: list[list[int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.touching = [[] for _ in self.ids]
+        self.common, self.common_sorted = [], []
         for index, (a, b, _) in enumerate(self.requests):
             self.touching[a].append(index)
             self.touching[b].append(index)
+            self.common.append(self.available[a] & self.available[b])
+            self.common_sorted.append(sorted(self.common[-1]))
 
 
 # --- instance validation ---------------------------------------------------------------
@@ -263,8 +288,7 @@ def _as_instance(instance: Instance | dict[str, Any]) -> Instance:
 
 
 def _common_slots(model: Instance, request: int) -> frozenset[int]:
-    a, b, _ = model.requests[request]
-    return model.available[a] & model.available[b]
+    return model.common[request]
 
 
 def _sides(model: Instance, requests: list[int]) -> list[int] | None:
@@ -339,12 +363,36 @@ def _flow_selection(
     return len(chosen), weight, chosen
 
 
+def _max_count(model: Instance, requests: list[int], side: list[int] | None) -> int:
+    """The unit-cost flow's count, computed faster as a maximum flow: with all costs -1 the
+    min-cost flow routes as many units through request edges as the caps allow, at most
+    ``slots × tables`` (per copy)."""
+    graph = nx.DiGraph()
+    copies = 1 if side is not None else 2
+    usable_slots = _usable_slots(model, requests)
+    for request in requests:
+        a, b, _ = model.requests[request]
+        if side is not None and side[a] == 1:
+            a, b = b, a
+        graph.add_edge(("L", a), ("R", b), capacity=1)
+        if side is None:
+            graph.add_edge(("L", b), ("R", a), capacity=1)
+    for node in list(graph.nodes):
+        cap = model.capacity[node[1]] * len(usable_slots[node[1]])
+        if node[0] == "L":
+            graph.add_edge("source", node, capacity=cap)
+        else:
+            graph.add_edge(node, "sink", capacity=cap)
+    value = nx.maximum_flow_value(graph, "source", "sink", flow_func=preflow_push)
+    return min(value, copies * model.slots * model.tables) // copies
+
+
 def _bound(model: Instance) -> tuple[dict[str, int], list[int], list[int] | None]:
     usable = [r for r in range(len(model.requests)) if _common_slots(model, r)]
     if not usable:
         return {"count": 0, "weight": 0}, [], _sides(model, usable)
     side = _sides(model, usable)
-    count, _, _ = _flow_selection(model, usable, side, unit=True)
+    count = _max_count(model, usable, side)
     _, weight, chosen = _flow_selection(model, usable, side, unit=False)
     return {"count": count, "weight": weight}, chosen, side
 
@@ -462,17 +510,17 @@ def _blockers(timetable: Timetable, request: int, slot: int) -> list[set[int]]:
     """For each saturated resource of the request at the slot, the movable meetings using it."""
     model = timetable.model
     groups = []
-    members = timetable.in_slot[slot] - timetable.fixed
-    if len(timetable.in_slot[slot]) >= model.tables:
-        groups.append(set(members))
     for person in model.requests[request][:2]:
         if timetable.load.get((person, slot), 0) >= model.capacity[person]:
-            groups.append({m for m in members if person in model.requests[m][:2]})
+            groups.append(timetable.held[(person, slot)] - timetable.fixed)
+    # Last: clearing a participant's meeting also frees a table.
+    if len(timetable.in_slot[slot]) >= model.tables:
+        groups.append(timetable.in_slot[slot] - timetable.fixed)
     return groups
 
 
 def _relocate(timetable: Timetable, meeting: int, avoid: int) -> bool:
-    for slot in sorted(_common_slots(timetable.model, meeting)):
+    for slot in timetable.model.common_sorted[meeting]:
         if slot != avoid and timetable.fits(meeting, slot):
             timetable.remove(meeting)
             timetable.place(meeting, slot)
@@ -512,8 +560,50 @@ def _try_insert(timetable: Timetable, request: int, slot: int) -> bool:
     return False
 
 
+def _construct(timetable: Timetable, order: list[int], selected: set[int]) -> None:
+    """Place the requests in order, each in the slot where it least hinders the selected
+    requests still to come of its two participants (then the least busy slot)."""
+    model = timetable.model
+    demand: dict[tuple[int, int], int] = {}
+    for request in selected:
+        a, b, priority = model.requests[request]
+        for slot in model.common_sorted[request]:
+            demand[(a, slot)] = demand.get((a, slot), 0) + priority
+            demand[(b, slot)] = demand.get((b, slot), 0) + priority
+    in_slot = timetable.in_slot
+    for request in order:
+        a, b, priority = model.requests[request]
+        if request in selected:
+            for slot in model.common_sorted[request]:
+                demand[(a, slot)] -= priority
+                demand[(b, slot)] -= priority
+        if request in timetable.slot_of:
+            continue
+        best = min(
+            (s for s in model.common_sorted[request] if timetable.fits(request, s)),
+            key=lambda s: (demand.get((a, s), 0) + demand.get((b, s), 0), len(in_slot[s])),
+            default=None,
+        )
+        if best is not None:
+            timetable.place(request, best)
+
+
+def _place_best_fit(timetable: Timetable, request: int) -> bool:
+    """Place the request in the least busy slot where it fits (ties: the earliest)."""
+    in_slot = timetable.in_slot
+    best = min(
+        (s for s in timetable.model.common_sorted[request] if timetable.fits(request, s)),
+        key=lambda s: len(in_slot[s]),
+        default=None,
+    )
+    if best is None:
+        return False
+    timetable.place(request, best)
+    return True
+
+
 def _relocate_anywhere(timetable: Timetable, meeting: int) -> None:
-    timetable.place_first_fit(meeting, sorted(_common_slots(timetable.model, meeting)))
+    timetable.place_first_fit(meeting, timetable.model.common_sorted[meeting])
 
 
 # --- exact colouring (bipartite, no availability limits) -------------------------------
@@ -810,7 +900,7 @@ def _try_kempe(timetable: Timetable, request: int) -> bool:
     """Place the request after a Kempe-chain swap of two slots: one where the first side has
     room (or a cheaper meeting to give up), one where the second side has room."""
     model = timetable.model
-    common = sorted(_common_slots(model, request))
+    common = model.common_sorted[request]
     a, b, priority = model.requests[request]
     for first, second in ((a, b), (b, a)):
         roomy = [
@@ -857,6 +947,79 @@ def _chain_places(
     return False
 
 
+CHAIN_NODES = 600
+
+
+def _chain_insert(timetable: Timetable, request: int, limit: int = CHAIN_NODES) -> bool:
+    """Place the left-out request by an ejection chain found breadth-first: it takes a slot
+    where one participant is full, the meeting it displaces moves to another slot, and so
+    on until a meeting fits, or a displaced meeting cheaper than the request is dropped.
+    True when the weight grew (every move is re-checked; nothing changes otherwise)."""
+    model = timetable.model
+    requests, capacity, load = model.requests, model.capacity, timetable.load
+    gain = requests[request][2]
+    # BFS nodes: (homeless meeting, parent node, slot the parent takes from it).
+    nodes: list[tuple[int, int, int]] = [(request, -1, -1)]
+    seen = {request}
+    best_drop, best_gain = -1, 0
+    head = 0
+    while head < len(nodes) and head < limit:
+        meeting, _, origin = nodes[head]
+        a, b, priority = requests[meeting]
+        if head and gain - priority > best_gain:
+            best_drop, best_gain = head, gain - priority
+        for slot in model.common_sorted[meeting]:
+            if slot == origin:
+                continue
+            full_a = load.get((a, slot), 0) >= capacity[a]
+            full_b = load.get((b, slot), 0) >= capacity[b]
+            if not full_a and not full_b:
+                if len(timetable.in_slot[slot]) < model.tables:
+                    return _apply_chain(timetable, nodes, head, slot)
+                continue
+            if full_a and full_b:
+                continue
+            person = a if full_a else b
+            for other in sorted(timetable.held.get((person, slot), ())):
+                if other not in seen and other not in timetable.fixed:
+                    seen.add(other)
+                    nodes.append((other, head, slot))
+        head += 1
+    if best_drop > 0:
+        return _apply_chain(timetable, nodes, best_drop, None)
+    return False
+
+
+def _apply_chain(
+    timetable: Timetable, nodes: list[tuple[int, int, int]], end: int, slot: int | None
+) -> bool:
+    """Apply the chain ending at node ``end``: its meeting goes to ``slot`` (dropped when
+    None), then each ancestor takes the slot freed by its child. Undone when a move fails."""
+    done: list[tuple[int, int | None]] = []  # (meeting, slot before; None = was left out)
+    node, target = end, slot
+    ok = True
+    while node >= 0:
+        meeting, parent, origin = nodes[node]
+        before = timetable.slot_of.get(meeting)
+        if before is not None:
+            timetable.remove(meeting)
+        done.append((meeting, before))
+        if target is not None:
+            if not timetable.fits(meeting, target):
+                ok = False
+                break
+            timetable.place(meeting, target)
+        node, target = parent, origin
+    if ok:
+        return True
+    for meeting, before in reversed(done):
+        if meeting in timetable.slot_of:
+            timetable.remove(meeting)
+        if before is not None:
+            timetable.place(meeting, before)
+    return False
+
+
 def _improve(
     timetable: Timetable, order: list[int], target: int, deadline: float, reporter: _Reporter
 ) -> None:
@@ -870,67 +1033,120 @@ def _improve(
             if time.monotonic() >= deadline or timetable.weight >= target:
                 return
             reporter.tick(timetable)
-            slots = sorted(_common_slots(timetable.model, request))
-            if any(_try_insert(timetable, request, slot) for slot in slots) or _try_kempe(
-                timetable, request
+            slots = timetable.model.common_sorted[request]
+            if (
+                any(_try_insert(timetable, request, slot) for slot in slots)
+                or _chain_insert(timetable, request)
+                or _try_kempe(timetable, request)
             ):
                 improved = True
 
 
-def _reinsert(timetable: Timetable, request: int) -> None:
-    slots = sorted(_common_slots(timetable.model, request))
-    if not timetable.place_first_fit(request, slots):
-        _ = any(_try_insert(timetable, request, slot) for slot in slots) or _try_kempe(
-            timetable, request
-        )
-
-
-def _ruin_and_repair(timetable: Timetable, request: int, slot: int) -> None:
-    """Force the request into the slot by taking out its blockers, then re-place them and
-    the left-out requests of everyone involved."""
+def _evict_for(timetable: Timetable, request: int, slot: int, rng: random.Random) -> list[int]:
+    """Take out a cheapest movable meeting from each saturated resource of the request at
+    the slot; the meetings taken out (the request may still not fit when some are fixed)."""
     model = timetable.model
-    removed: list[int] = []
-    for group in _blockers(timetable, request, slot):
-        present = [m for m in group if timetable.slot_of.get(m) == slot]
-        if present and not timetable.fits(request, slot):
-            victim = min(present, key=lambda m: model.requests[m][2])
+    evicted = []
+    for person in model.requests[request][:2]:
+        if timetable.load.get((person, slot), 0) >= model.capacity[person]:
+            movable = sorted(timetable.held[(person, slot)] - timetable.fixed)
+            if movable:
+                victim = min(movable, key=lambda m: (model.requests[m][2], rng.random()))
+                timetable.remove(victim)
+                evicted.append(victim)
+    if len(timetable.in_slot[slot]) >= model.tables:
+        movable = sorted(timetable.in_slot[slot] - timetable.fixed)
+        if movable:
+            victim = min(movable, key=lambda m: (model.requests[m][2], rng.random()))
             timetable.remove(victim)
-            removed.append(victim)
-    if not timetable.fits(request, slot):
-        return
-    timetable.place(request, slot)
-    for victim in removed:
-        _reinsert(timetable, victim)
-    people = {p for victim in removed for p in model.requests[victim][:2]}
-    for person in people:
-        for other in model.touching[person]:
-            if other not in timetable.slot_of:
-                _reinsert(timetable, other)
+            evicted.append(victim)
+    return evicted
 
 
-def _perturb(timetable: Timetable, target: int, deadline: float, reporter: _Reporter) -> None:
-    """Ruin-and-repair moves kept when the weight does not drop, until the deadline."""
+def _refill(timetable: Timetable, person: int, slot: int, ranked: list[int]) -> list[int]:
+    """Fill the person's free room in the slot with its best left-out requests that fit
+    (``ranked``: the person's requests by decreasing priority); the requests placed."""
+    model = timetable.model
+    placed: list[int] = []
+    if timetable.load.get((person, slot), 0) >= model.capacity[person]:
+        return placed
+    if len(timetable.in_slot[slot]) >= model.tables:
+        return placed
+    for request in ranked:
+        if request not in timetable.slot_of and timetable.fits(request, slot):
+            timetable.place(request, slot)
+            placed.append(request)
+            if timetable.load[(person, slot)] >= model.capacity[person]:
+                break
+    return placed
+
+
+ANNEAL_START, ANNEAL_END = 0.2, 0.03
+IMPROVE_SHARE = 0.1
+
+
+def _anneal(
+    timetable: Timetable, target: int, deadline: float, reporter: _Reporter, banned: set[int]
+) -> None:
+    """Simulated annealing on forced insertions: a left-out request takes a slot, pushing
+    out blockers that are re-placed elsewhere if possible; a loss of weight is accepted
+    with a probability that shrinks over time. Ends on the best timetable seen."""
     model = timetable.model
     # Randomness only diversifies the search; a fixed seed keeps runs reproducible.
     rng = random.Random(0)  # noqa: S311
-    while timetable.weight < target and time.monotonic() < deadline:
-        left_out = [r for r in range(len(model.requests)) if r not in timetable.slot_of]
-        left_out = [r for r in left_out if _common_slots(model, r)]
-        if not left_out:
-            return
-        # Favour high priorities: only they can displace cheaper meetings for a gain.
-        weights = [model.requests[r][2] ** 2 for r in left_out]
-        for request in rng.choices(left_out, weights, k=200):
+    best, best_weight = dict(timetable.slot_of), timetable.weight
+    start = time.monotonic()
+    span = max(deadline - start, 1e-9)
+    candidates = [r for r in range(len(model.requests)) if model.common[r] and r not in banned]
+    if not candidates:
+        return
+    cumulative = list(itertools.accumulate(model.requests[r][2] ** 2 for r in candidates))
+    ranked = [
+        sorted(
+            (r for r in touching if model.common[r] and r not in banned),
+            key=lambda r: (-model.requests[r][2], r),
+        )
+        for touching in model.touching
+    ]
+    temperature = ANNEAL_START
+    while best_weight < target:
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        temperature = ANNEAL_START + (ANNEAL_END - ANNEAL_START) * (now - start) / span
+        for request in rng.choices(candidates, cum_weights=cumulative, k=50):
             if request in timetable.slot_of:
                 continue
-            snapshot, weight = dict(timetable.slot_of), timetable.weight
-            slot = rng.choice(sorted(_common_slots(model, request)))
-            _ruin_and_repair(timetable, request, slot)
-            if timetable.weight < weight:
-                timetable.restore(snapshot)
-            if timetable.weight >= target or time.monotonic() >= deadline:
-                return
-            reporter.tick(timetable)
+            before = timetable.weight
+            undo: list[tuple[int, int | None]] = []  # (meeting, slot before or None)
+            slot = rng.choice(model.common_sorted[request])
+            evicted = _evict_for(timetable, request, slot, rng)
+            undo.extend((m, slot) for m in evicted)
+            if not timetable.fits(request, slot):
+                for meeting in evicted:
+                    timetable.place(meeting, slot)
+                continue
+            timetable.place(request, slot)
+            undo.append((request, None))
+            for meeting in evicted:
+                if _place_best_fit(timetable, meeting):
+                    undo.append((meeting, None))
+            for meeting in evicted:
+                for person in model.requests[meeting][:2]:
+                    refilled = _refill(timetable, person, slot, ranked[person])
+                    undo.extend((m, None) for m in refilled)
+            delta = timetable.weight - before
+            if delta >= 0 or rng.random() < pow(2.718281828, delta / temperature):
+                if timetable.weight > best_weight:
+                    best, best_weight = dict(timetable.slot_of), timetable.weight
+                continue
+            for meeting, origin in reversed(undo):
+                if meeting in timetable.slot_of:
+                    timetable.remove(meeting)
+                if origin is not None:
+                    timetable.place(meeting, origin)
+        reporter.tick(timetable)
+    timetable.restore(best)
 
 
 def solve(
@@ -961,7 +1177,11 @@ def solve(
     timetable = Timetable(model)
     wanted: dict[int, int] = {}
     reasons = _place_locked(timetable, wanted)
+    # A locked meeting that breaks a rule is reported, not scheduled elsewhere.
+    banned = {request for request in reasons if request not in timetable.slot_of}
     for request, slot, table in _previous_meetings(model, previous_plan):
+        if request in banned:
+            continue
         if request not in timetable.slot_of and timetable.fits(request, slot):
             timetable.place(request, slot)
             # Soft lock: the search below never moves or ejects a kept meeting.
@@ -969,17 +1189,17 @@ def solve(
             wanted[request] = table
     selected = set(chosen)
     order = sorted(
-        range(len(model.requests)),
-        key=lambda r: (-model.requests[r][2], r not in selected, r),
+        (r for r in range(len(model.requests)) if r not in banned),
+        key=lambda r: (-model.requests[r][2], r not in selected, len(model.common[r]), r),
     )
-    for request in order:
-        if request not in timetable.slot_of:
-            timetable.place_first_fit(request, sorted(_common_slots(model, request)))
+    _construct(timetable, order, selected)
     reporter.report(len(timetable.slot_of), timetable.weight, force=True)
     # Keep a little of the budget for writing the plan out.
     deadline = started + max(0.0, time_limit - min(0.3, time_limit / 10))
-    _improve(timetable, order, bound["weight"], deadline, reporter)
-    _perturb(timetable, bound["weight"], deadline, reporter)
+    # The greedy repairs first, then annealing, which escapes their local optima.
+    now = time.monotonic()
+    _improve(timetable, order, bound["weight"], now + (deadline - now) * IMPROVE_SHARE, reporter)
+    _anneal(timetable, bound["weight"], deadline, reporter, banned)
     return _plan(timetable, wanted, bound, started, reasons)
 
 
