@@ -31,6 +31,7 @@ from werkzeug.http import dump_options_header
 from app import db, limiter
 from events.forms import EmptyForm
 from events.i18n import current_locale
+from events.roadshow import filters as query_filters
 from events.roadshow import programme
 from events.roadshow.models import Project, Sector
 from registration.models import Registration, RegistrationStatus
@@ -40,8 +41,6 @@ bp = Blueprint("roadshow_catalogue", __name__)
 
 #: Registrations that no longer exist as far as their link is concerned.
 GONE = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
-#: Largest capital bound accepted in the filter, in 万元 (a trillion yuan).
-CAPITAL_LIMIT = 100_000_000
 #: What a deck key may look like: it names a file, so nothing that walks folders.
 DECK_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -73,38 +72,12 @@ def parse_filters(args: MultiDict) -> tuple[programme.CatalogueFilters, list[str
     explained; it never causes an error page.
     """
     messages = []
-    sector = None
-    if args.get("sector"):
-        try:
-            sector = Sector(args["sector"])
-        except ValueError:
-            messages.append(_("Unknown sector: showing all sectors."))
-    bounds = {}
-    for key in ("min", "max"):
-        raw = (args.get(key) or "").strip().replace(",", "")
-        if not raw:
-            bounds[key] = None
-            continue
-        try:
-            value = int(raw)
-        except ValueError:
-            value = -1
-        if not 0 <= value <= CAPITAL_LIMIT:
-            messages.append(
-                _(
-                    "“%(value)s” is not a whole number of 10,000 yuan: ignored.",
-                    value=args.get(key),
-                )
-            )
-            value = None
-        bounds[key] = value
-    if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
-        messages.append(_("The minimum capital is above the maximum: no capital filter used."))
-        bounds = {"min": None, "max": None}
+    sector = query_filters.sector_filter(args, messages)
+    capital_min, capital_max = query_filters.capital_bounds(args, messages)
     filters = programme.CatalogueFilters(
         sector=sector,
-        capital_min=bounds["min"],
-        capital_max=bounds["max"],
+        capital_min=capital_min,
+        capital_max=capital_max,
         region=(args.get("region") or "").strip()[:100] or None,
         only_marked=args.get("mine") == "1",
     )

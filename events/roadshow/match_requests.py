@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import db
 from events.models import Category, Event
+from events.roadshow import filters as query_filters
 from events.roadshow import participants
 from events.roadshow.match_models import (
     MatchProfile,
@@ -39,7 +40,6 @@ from events.roadshow.match_models import (
 )
 from events.roadshow.models import Sector
 from events.roadshow.participants import MatchError
-from events.roadshow.projects import MAX_CAPITAL_WAN
 from registration import links
 from registration.models import Registration
 
@@ -112,12 +112,7 @@ def parse_filters(event: Event, args: MultiDict) -> tuple[DirectoryFilters, list
     explained; it never causes an error page.
     """
     messages = []
-    sector = None
-    if args.get("sector"):
-        try:
-            sector = Sector(args["sector"])
-        except ValueError:
-            messages.append(_("Unknown sector: showing all sectors."))
+    sector = query_filters.sector_filter(args, messages)
     category_id = None
     if args.get("category"):
         wanted = str(args["category"]).strip()
@@ -126,34 +121,13 @@ def parse_filters(event: Event, args: MultiDict) -> tuple[DirectoryFilters, list
             category_id = known[wanted]
         else:
             messages.append(_("Unknown category: showing all categories."))
-    bounds: dict[str, int | None] = {}
-    for key in ("min", "max"):
-        raw = (args.get(key) or "").strip().replace(",", "")
-        if not raw:
-            bounds[key] = None
-            continue
-        try:
-            value = int(raw) if raw.isascii() and len(raw) <= 12 else -1
-        except ValueError:
-            value = -1
-        if not 0 <= value <= MAX_CAPITAL_WAN:
-            messages.append(
-                _(
-                    "“%(value)s” is not a whole number of 10,000 yuan: ignored.",
-                    value=args.get(key),
-                )
-            )
-            value = None
-        bounds[key] = value
-    if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
-        messages.append(_("The minimum capital is above the maximum: no capital filter used."))
-        bounds = {"min": None, "max": None}
+    capital_min, capital_max = query_filters.capital_bounds(args, messages)
     filters = DirectoryFilters(
         sector=sector,
         region=(args.get("region") or "").strip()[:100] or None,
         category_id=category_id,
-        capital_min=bounds["min"],
-        capital_max=bounds["max"],
+        capital_min=capital_min,
+        capital_max=capital_max,
     )
     return filters, messages
 

@@ -181,19 +181,9 @@ def run_status(event: Event, session_id: int, run_id: int):
     run = db.get_or_404(SchedulerRun, run_id)
     if run.match_session_id != session.id:
         abort(404)
-    latest = runs.latest_run(event, session.id)
-    db.session.commit()
-    if latest is not None and latest.id == run.id:
-        run = latest
-    return jsonify(
-        {
-            "id": run.id,
-            "status": run.status.value,
-            "progress": run.progress or {},
-            "time_limit": run.time_limit,
-            "error": runs.error_message(run) if run.status is RunStatus.FAILED else "",
-        }
-    )
+    answer = runs.status_answer(event, run)
+    db.session.commit()  # a run found without a heartbeat was just marked failed
+    return jsonify(answer)
 
 
 @bp.post("/<int:event_id>/matchmaking/sessions/<int:session_id>/meetings/<int:meeting_id>/lock")

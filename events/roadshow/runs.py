@@ -87,6 +87,20 @@ def latest_run(event: Event, match_session_id: int | None = None) -> SchedulerRu
     return run
 
 
+def status_answer(event: Event, run: SchedulerRun) -> dict[str, Any]:
+    """What the organiser's page polls: the run as it is now (a lost one marked failed)."""
+    latest = latest_run(event, run.match_session_id)
+    if latest is not None and latest.id == run.id:
+        run = latest
+    return {
+        "id": run.id,
+        "status": run.status.value,
+        "progress": run.progress or {},
+        "time_limit": run.time_limit,
+        "error": error_message(run) if run.status is RunStatus.FAILED else "",
+    }
+
+
 def start(event: Event, actor: User) -> tuple[SchedulerRun, planning.Problem]:
     """Record a new run; the caller commits, then calls :func:`launch`."""
     current = latest_run(event)

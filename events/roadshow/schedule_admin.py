@@ -174,21 +174,11 @@ def start_run(event: Event):
 @event_role_required(EventRole.ORGANISER)
 def run_status(event: Event, run_id: int):
     run = db.get_or_404(SchedulerRun, run_id)
-    if run.event_id != event.id:
+    if run.event_id != event.id or run.match_session_id is not None:
         abort(404)
-    latest = runs.latest_run(event)
-    db.session.commit()
-    if latest is not None and latest.id == run.id:
-        run = latest
-    return jsonify(
-        {
-            "id": run.id,
-            "status": run.status.value,
-            "progress": run.progress or {},
-            "time_limit": run.time_limit,
-            "error": runs.error_message(run) if run.status is RunStatus.FAILED else "",
-        }
-    )
+    answer = runs.status_answer(event, run)
+    db.session.commit()  # a run found without a heartbeat was just marked failed
+    return jsonify(answer)
 
 
 # --- moving pitches by hand -------------------------------------------------------------------
