@@ -464,3 +464,32 @@ def test_a_cancelled_pair_can_be_asked_again_and_keeps_one_row(app, matchmaking)
             "再约一次",
         )
         assert db.session.scalar(db.select(db.func.count(MeetingRequest.id))) == 8
+
+
+def test_a_lock_that_now_breaks_a_rule_is_reported_not_dropped_in_silence(
+    app, client, login_as, matchmaking
+):
+    login_as(db_user(app, "organiser@huiwu.example"))
+    run_scheduler(client, app, matchmaking)
+    with app.app_context():
+        meeting = db.session.scalar(
+            db.select(Meeting).filter_by(session_id=matchmaking["session"]).order_by(Meeting.id)
+        )
+        meeting.locked = True
+        # The investor now says they are away in that round.
+        db.session.add(
+            MatchUnavailability(
+                registration_id=meeting.request.requester_id,
+                session_id=matchmaking["session"],
+                slot=meeting.slot,
+            )
+        )
+        request_id, table_name = meeting.request_id, meeting.session.table_name(meeting.table)
+        db.session.commit()
+    run = run_scheduler(client, app, matchmaking)
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    with app.app_context():
+        figures = db.session.get(MatchSession, matchmaking["session"]).figures
+    assert [lock["request"] for lock in figures["refused_locks"]] == [request_id]
+    page = client.get(session_url(matchmaking)).get_data(as_text=True)
+    assert f"曾锁定在 {table_name} 号桌" in page

@@ -228,8 +228,14 @@ def apply_plan(session: MatchSession, instance: dict[str, Any], plan: dict[str, 
                 locked=key in locked,
             )
         )
+    placed = {(m["a"], m["b"], m["slot"], m["table"]) for m in plan["meetings"]}
+    refused_locks = [
+        {"request": requests[tuple(sorted((a, b)))].id, "slot": slot, "table": table}
+        for a, b, slot, table in sorted(locked - placed)
+    ]
     baseline = matchmaking.baseline(instance)
     session.figures = {
+        "refused_locks": refused_locks,
         "count": plan["count"],
         "weight": plan["weight"],
         "bound": plan["bound"],
@@ -291,14 +297,28 @@ def unplaced(session: MatchSession) -> list[Unplaced]:
         for person in (meeting.request.requester_id, meeting.request.recipient_id):
             busy[(person, meeting.slot)] += 1
     all_slots = set(range(session.slot_count))
+    refused = {lock["request"]: lock for lock in (session.figures or {}).get("refused_locks", [])}
     result = []
     for request in sorted(missing, key=lambda r: (-r.priority, r.id)):
         pair = (request.requester_id, request.recipient_id)
         free = all_slots - away.get(pair[0], set()) - away.get(pair[1], set())
-        result.append(
-            Unplaced(request, _reason(request, pair, free, busy, capacity, used_tables, session))
-        )
+        reason = _reason(request, pair, free, busy, capacity, used_tables, session)
+        if request.id in refused:
+            reason = f"{_refused_lock(session, refused[request.id])} {reason}"
+        result.append(Unplaced(request, reason))
     return result
+
+
+def _refused_lock(session: MatchSession, lock: dict) -> str:
+    """A lock the scheduler could not keep is said, never dropped in silence."""
+    return str(
+        _l(
+            "It was locked at table %(table)s in round %(round)d, which now breaks a rule, "
+            "so it was not kept there.",
+            table=session.table_name(lock["table"]),
+            round=lock["slot"] + 1,
+        )
+    )
 
 
 def _reason(request, pair, free, busy, capacity, used_tables, session) -> str:
