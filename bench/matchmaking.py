@@ -6,7 +6,7 @@ Seeded families:
   skewed popularity (the most wanted receive hundreds), priorities 3/2/1 with
   probabilities 0.2/0.5/0.3, 16 slots; 15 % arrive late and 15 % leave early
   (each losing 2–6 slots) and 5 % of the other slots are randomly unavailable;
-  tables T in {60, 200, 300};
+  tables T in {60, 200, 300}; 5 seeds each (--seeds);
 * exact: the medium instances without availability limits (the bound is reached);
 * large: 2,000 × 3,000 participants, 40,000 requests, 24 slots, 1,000 tables,
   with availability limits as in medium.
@@ -21,7 +21,7 @@ max_medium_s=… max_large_s=… baseline_median_pct=…
 Targets: exact 100 % in < 1 s; medium median >= 99.5 %, min >= 99.0 % in < 10 s;
 large >= 99.5 % in < 30 s.
 
-    .venv/bin/python bench/matchmaking.py [--seeds 2] [--no-large] [--time-limit S]
+    .venv/bin/python bench/matchmaking.py [--seeds 5] [--no-large] [--time-limit S]
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def run(family: str, instance: dict[str, Any], seed: int, time_limit: float) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=2, help="seeds per table count")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per table count")
     parser.add_argument("--no-large", action="store_true", help="skip the large instance")
     parser.add_argument("--time-limit", type=float, default=10.0)
     arguments = parser.parse_args()

@@ -392,8 +392,11 @@ def _bound(model: Instance) -> tuple[dict[str, int], list[int], list[int] | None
     if not usable:
         return {"count": 0, "weight": 0}, [], _sides(model, usable)
     side = _sides(model, usable)
-    count = _max_count(model, usable, side)
-    _, weight, chosen = _flow_selection(model, usable, side, unit=False)
+    selected, weight, chosen = _flow_selection(model, usable, side, unit=False)
+    # The weighted selection is itself a flow of the count relaxation: when it
+    # already fills every table of every slot, no maximum flow can count more.
+    full = model.slots * model.tables
+    count = full if selected >= full else _max_count(model, usable, side)
     return {"count": count, "weight": weight}, chosen, side
 
 
