@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -58,7 +58,20 @@ def personal_record(registration: Registration) -> dict:
             {"at": entry.created_at.isoformat(), "action": entry.action}
             for entry in audit.history("registration", registration.id)
         ],
+        **_feature_records(registration),
     }
+
+
+#: Where features built on registration add what they store about a person to
+#: the export: callables taking the registration and returning ``{section: value}``.
+RECORD_STEPS_KEY = "huiwu.personal_record_steps"
+
+
+def _feature_records(registration: Registration) -> dict:
+    sections: dict = {}
+    for step in current_app.extensions.get(RECORD_STEPS_KEY, []):
+        sections.update(step(registration))
+    return sections
 
 
 @bp.get("/<int:registration_id>/personal-data.json")

@@ -20,6 +20,9 @@ from events.models import AuditEntry, Event, EventStatus
 from registration.models import Answer, Delegation, EmailOutbox, Registration
 
 ANONYMOUS = "—"
+#: Where features built on registration list what they blank when a person is
+#: anonymised: callables taking the registration (registration imports none of them).
+ANONYMISE_STEPS_KEY = "huiwu.anonymise_steps"
 
 
 class PurgeRefused(Exception):
@@ -44,6 +47,8 @@ def anonymise(registration: Registration) -> None:
     db.session.execute(db.delete(Answer).where(Answer.registration_id == registration.id))
     db.session.execute(db.delete(EmailOutbox).where(EmailOutbox.registration_id == registration.id))
     _scrub_history(registration.id)
+    for step in current_app.extensions.get(ANONYMISE_STEPS_KEY, []):
+        step(registration)
 
 
 def _scrub_history(registration_id: int) -> None:

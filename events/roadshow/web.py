@@ -9,8 +9,10 @@ from flask_babel import lazy_gettext as _l
 
 from events import i18n
 from events.navigation import Tab, add_manage_tab
-from events.roadshow import labels
+from events.roadshow import labels, personal
 from registration.demo import DEMO_STEPS_KEY
+from registration.personal_data import RECORD_STEPS_KEY
+from registration.privacy import ANONYMISE_STEPS_KEY
 
 
 def iso_local(value: str | None, zone: str, fmt: str = "short") -> str:
@@ -91,6 +93,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["roadshow_state"] = roadshow_state
     app.jinja_env.globals["takes_part_in_matchmaking"] = _takes_part
     app.extensions.setdefault(DEMO_STEPS_KEY, []).append(_demo_step)
+    app.extensions.setdefault(RECORD_STEPS_KEY, []).append(personal.record)
+    app.extensions.setdefault(ANONYMISE_STEPS_KEY, []).append(personal.anonymise)
 
 
 def _takes_part(registration) -> bool:
