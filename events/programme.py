@@ -25,6 +25,7 @@ from werkzeug.http import dump_options_header
 from app import db
 from events import programme_services as services
 from events.auth import event_role_required
+from events.errors import RuleError
 from events.forms import EmptyForm
 from events.i18n import current_locale, local_datetime
 from events.models import AgendaItem, Event, EventRole, EventStatus, Room
@@ -90,7 +91,12 @@ def delete_room(event: Event, room_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     name = room.name_for(current_locale())
-    freed = services.delete_room(room, current_user)
+    try:
+        freed = services.delete_room(room, current_user)
+    except RuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+        return redirect(url_for(".rooms", event_id=event.id))
     db.session.commit()
     flash(_deleted_room_message(name, freed), "success")
     return redirect(url_for(".rooms", event_id=event.id))

@@ -18,6 +18,7 @@ from itertools import groupby
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Timezone
@@ -26,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from app import db
 from events import audit
+from events.errors import RuleError
 from events.models import AgendaItem, AgendaKind, Event, Room, User
 
 AGENDA_KINDS = {
@@ -95,6 +97,11 @@ def update_room(room: Room, fields: RoomFields, actor: User) -> Room:
     return room
 
 
+#: Where features list why a room cannot go (it holds their records): callables
+#: taking the room and returning a message, or None when they do not use it.
+ROOM_IN_USE_KEY = "huiwu.room_in_use"
+
+
 def delete_room(room: Room, actor: User) -> int:
     """Delete a room; its agenda items stay in the programme, without a room.
 
@@ -102,6 +109,10 @@ def delete_room(room: Room, actor: User) -> int:
     doing it here too keeps loaded items in step and tells the organiser how
     many items now need a room. Returns that number.
     """
+    for in_use in current_app.extensions.get(ROOM_IN_USE_KEY, []):
+        reason = in_use(room)
+        if reason:
+            raise RuleError(reason)
     freed = db.session.execute(
         db.update(AgendaItem).where(AgendaItem.room_id == room.id).values(room_id=None)
     ).rowcount

@@ -76,6 +76,7 @@ def test_the_export_holds_and_erasure_removes_the_persons_own_words(
     client.post(f"{base}/erase", data={"csrf_token": csrf_token(client, base)})
     with app.app_context():
         assert db.session.get(MatchProfile, person.id) is None
+        assert db.session.scalar(db.select(db.func.count()).select_from(ProjectInterest)) == 0
         assert db.session.scalar(db.select(db.func.count()).select_from(MatchUnavailability)) == 0
         request = db.session.scalar(db.select(MeetingRequest))
         assert request.note == ""

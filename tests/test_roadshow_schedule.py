@@ -779,3 +779,18 @@ def test_a_pitch_moved_into_an_away_session_warns(app, client, login_as, roadsho
         db.session.commit()
     page = client.get(f"/manage/{event.id}/roadshow").get_data(as_text=True)
     assert "主讲人表示无法参加这个场次。" in page
+
+
+def test_a_room_holding_pitches_cannot_be_deleted(app, client, login_as, roadshow):
+    event = roadshow["event"]
+    login_as(db_user(app, "organiser@huiwu.example"))
+    start_run(client, app, event)
+    big = roadshow["rooms"][0]
+    url = f"/manage/{event.id}/rooms"
+    page = client.post(
+        f"{url}/{big}/delete", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "路演推介" in page and "不能删除" in page
+    with app.app_context():
+        assert db.session.get(Room, big) is not None
+        assert len(planning.draft_of(db.session.get(Event, event.id)).pitches) == 4

@@ -37,6 +37,8 @@ from events.roadshow.match_overview import (
 
 bp = Blueprint("matchmaking_admin", __name__, url_prefix="/manage")
 
+#: The furthest page a list is read at.
+MAX_PAGE = 100_000
 #: Longest name search kept.
 MAX_SEARCH = 100
 #: Requests an organiser may cancel, or accept for the recipient.
@@ -57,7 +59,8 @@ def _search() -> str:
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+    # Bounded: an absurd page would overflow the database's OFFSET.
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
 def _request_filters() -> RequestFilters:

@@ -69,6 +69,9 @@ def anonymise(registration: Registration) -> None:
         )
     )
     db.session.execute(
+        db.delete(ProjectInterest).where(ProjectInterest.registration_id == registration.id)
+    )
+    db.session.execute(
         db.update(MeetingRequest)
         .where(MeetingRequest.requester_id == registration.id)
         .values(note="")

@@ -194,8 +194,16 @@ def _pitch_order(pitch: Pitch):
 
 
 def published_pitches(schedule: RoadshowSchedule) -> list[Pitch]:
-    """The schedule's pitches in time order, then room order, with what the pages show."""
-    return _pitches(db.select(Pitch).where(Pitch.schedule_id == schedule.id))
+    """The schedule's pitches in time order, then room order, with what the pages show.
+
+    A project withdrawn or rejected since publication is no longer shown, even
+    before the next version says so.
+    """
+    return _pitches(
+        db.select(Pitch)
+        .join(Project, Project.id == Pitch.project_id)
+        .where(Pitch.schedule_id == schedule.id, Project.status == ProjectStatus.ACCEPTED)
+    )
 
 
 def presenter_pitches(schedule: RoadshowSchedule, registration: Registration) -> list[Pitch]:

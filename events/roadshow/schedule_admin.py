@@ -381,7 +381,7 @@ def availability(event: Event):
             for presenter, _sep, item in (
                 value.partition(":") for value in request.form.getlist("away")
             )
-            if presenter.isdigit() and item.isdigit()
+            if presenter.isascii() and presenter.isdigit() and item.isascii() and item.isdigit()
         }
         planning.save_unavailability(event, presenters, session_items, chosen, current_user)
         db.session.commit()

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from events import i18n
 from events.navigation import Tab, add_manage_tab
+from events.programme_services import ROOM_IN_USE_KEY
 from events.roadshow import labels, personal
 from registration.demo import DEMO_STEPS_KEY
 from registration.personal_data import RECORD_STEPS_KEY
@@ -95,12 +96,28 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault(DEMO_STEPS_KEY, []).append(_demo_step)
     app.extensions.setdefault(RECORD_STEPS_KEY, []).append(personal.record)
     app.extensions.setdefault(ANONYMISE_STEPS_KEY, []).append(personal.anonymise)
+    app.extensions.setdefault(ROOM_IN_USE_KEY, []).append(_room_in_use)
 
 
 def _takes_part(registration) -> bool:
     from events.roadshow import participants
 
     return participants.is_participant(registration)
+
+
+def _room_in_use(room) -> str | None:
+    """Pitches keep their room: a schedule (published ones too) would lose them."""
+    from app import db
+    from events.roadshow.models import Pitch
+
+    if db.session.scalar(db.select(Pitch.id).filter_by(room_id=room.id).limit(1)) is None:
+        return None
+    return str(
+        _l(
+            "Roadshow pitches (in the draft or a published version) use this room, so it "
+            "cannot be deleted; you can rename it."
+        )
+    )
 
 
 def _demo_step(events, rng) -> None:
