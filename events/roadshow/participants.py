@@ -11,6 +11,7 @@ its recipient accepts or declines it. Services flush and raise
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from app import db
 from events import audit
@@ -182,9 +183,13 @@ def create_request(
     request.added_by_id = added_by.id if added_by is not None else None
     request.created_at = utcnow()
     request.responded_at = utcnow() if accepted else None
-    if existing is None:
-        db.session.add(request)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            if existing is None:
+                db.session.add(request)
+            db.session.flush()
+    except IntegrityError as error:  # the other side asked at the same instant
+        raise MatchError(_l("These two already have a meeting request.")) from error
     audit.record(
         "matchmaking.request_created",
         "meeting_request",

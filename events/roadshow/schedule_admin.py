@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app import db
 from events.auth import event_role_required
@@ -310,11 +311,15 @@ def publish(event: Event):
             form.note.data or "",
             url_for("roadshow_public.index", slug=event.slug, _external=True),
         )
+        db.session.commit()
     except RuleError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
         return redirect(url_for(".index", event_id=event.id))
-    db.session.commit()
+    except IntegrityError:  # a second click published the same number a moment ago
+        db.session.rollback()
+        flash(_("This draft was just published; see the newest version."), "info")
+        return redirect(url_for(".index", event_id=event.id))
     flash(
         _(
             "Version %(number)d is published with %(count)d changes.",
