@@ -794,3 +794,25 @@ def test_a_room_holding_pitches_cannot_be_deleted(app, client, login_as, roadsho
     with app.app_context():
         assert db.session.get(Room, big) is not None
         assert len(planning.draft_of(db.session.get(Event, event.id)).pitches) == 4
+
+
+def test_the_database_keeps_one_draft_per_event(app, roadshow):
+    from sqlalchemy.exc import IntegrityError
+
+    event = roadshow["event"]
+    with app.app_context():
+        db.session.add_all(
+            [RoadshowSchedule(event_id=event.id), RoadshowSchedule(event_id=event.id)]
+        )
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        # Published versions are numbered, so any number of them may exist.
+        db.session.add_all(
+            [
+                RoadshowSchedule(event_id=event.id, number=1),
+                RoadshowSchedule(event_id=event.id, number=2),
+                RoadshowSchedule(event_id=event.id),
+            ]
+        )
+        db.session.commit()

@@ -20,7 +20,17 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import db
@@ -227,7 +237,17 @@ class RoadshowSchedule(db.Model):
     "before": {"room", "starts_at"} | None, "after": … | None}]``.
     """
 
-    __table_args__ = (UniqueConstraint("event_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "number"),
+        # One draft per event: NULL numbers escape the constraint above.
+        Index(
+            "uq_roadshow_schedule_draft",
+            "event_id",
+            unique=True,
+            sqlite_where=text("number IS NULL"),
+            postgresql_where=text("number IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
