@@ -816,3 +816,32 @@ def test_the_database_keeps_one_draft_per_event(app, roadshow):
             ]
         )
         db.session.commit()
+
+
+def test_hand_moves_made_during_a_run_are_not_overwritten(
+    app, client, login_as, roadshow, monkeypatch, tmp_path
+):
+    event = roadshow["event"]
+    login_as(db_user(app, "organiser@huiwu.example"))
+    start_run(client, app, event)
+    flag = tmp_path / "go"
+    script = tmp_path / "slow_solver.py"
+    script.write_text(
+        "import os, sys, time\n"
+        f"while not os.path.exists({str(flag)!r}):\n"
+        "    time.sleep(0.05)\n"
+        "from events.roadshow.scheduling import main\n"
+        "sys.exit(main(['roadshow', sys.argv[-1], '--time-limit', '0']))\n"
+    )
+    monkeypatch.setitem(app.config, "ROADSHOW_SOLVER_COMMAND", [sys.executable, str(script)])
+    url = f"/manage/{event.id}/roadshow"
+    client.post(f"{url}/runs", data={"csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        run_id = db.session.scalar(db.select(SchedulerRun.id).order_by(SchedulerRun.id.desc()))
+    # While it runs, the organiser takes a pitch off the grid.
+    assert move(client, event, roadshow["projects"][0], "").status_code == 302
+    moved = draft_pitches(app, event)
+    flag.write_text("go")
+    run = wait_for_run(app, run_id)
+    assert (run.status, run.error) == (RunStatus.FAILED, "draft_changed")
+    assert draft_pitches(app, event) == moved

@@ -53,6 +53,9 @@ ERRORS = {
     "crashed": _l("The scheduler stopped with an error."),
     "invalid": _l("The scheduler's plan broke a rule and was discarded."),
     "changed": _l("Rooms, sessions or accepted projects changed during the run: run it again."),
+    "draft_changed": _l(
+        "The draft was changed by hand during the run, so it was kept: run it again to replace it."
+    ),
     "requests_changed": _l(
         "Requests, participants or locked meetings changed during the run: run it again."
     ),
@@ -258,6 +261,9 @@ def _finish(run_id: int, instance: dict[str, Any], plan: dict[str, Any]) -> None
         raise RunFailed("changed") from error
     if _shape(problem.instance) != _shape(instance):
         raise RunFailed("changed")
+    current = planning.draft_of(event)
+    if current is not None and current.updated_at > run.started_at:
+        raise RunFailed("draft_changed")  # hand moves made during the run are kept
     baseline = scheduling.baseline(instance)
     draft = planning.apply_plan(event, problem, plan, baseline["missed_interests"])
     run.status, run.finished_at, run.schedule_id = RunStatus.SUCCEEDED, utcnow(), draft.id
