@@ -268,6 +268,9 @@ class ScheduleCheck:
     interests: int = 0
     missed_interests: int = 0
     unplaced: list[Project] = field(default_factory=list)
+    accepted: list[Project] = field(default_factory=list)
+    #: Interested investors per project (accepted or placed).
+    audiences: dict[int, int] = field(default_factory=dict)
 
     @property
     def warning_count(self) -> int:
@@ -284,21 +287,20 @@ def schedule_check(event: Event, schedule: RoadshowSchedule | None) -> ScheduleC
     pitches = list(schedule.pitches) if schedule is not None else []
     setup = sessions.setup_of(event)
     slots = sessions.slots_of(setup)
-    audiences = _audiences(event, pitches)
+    check.accepted = accepted_projects(event)
+    accepted_ids = {project.id for project in check.accepted}
+    placed = {pitch.project_id for pitch in pitches}
+    # One read of the interests serves the audiences and the missed count.
+    pairs = interest_pairs(accepted_ids | placed)
+    audiences: dict[int, int] = defaultdict(int)
+    for _investor, project in pairs:
+        audiences[project] += 1
+    check.audiences = dict(audiences)
     _check_pairs(pitches, check)
     _check_places(pitches, setup, slots, audiences, check)
-    accepted = accepted_projects(event)
-    placed = {pitch.project_id for pitch in pitches}
-    check.unplaced = [project for project in accepted if project.id not in placed]
-    _count_missed(pitches, slots, accepted, check)
+    check.unplaced = [project for project in check.accepted if project.id not in placed]
+    _count_missed(pitches, slots, [pair for pair in pairs if pair[1] in accepted_ids], check)
     return check
-
-
-def _audiences(event: Event, pitches: list[Pitch]) -> dict[int, int]:
-    counts: dict[int, int] = defaultdict(int)
-    for _investor, project in interest_pairs({pitch.project_id for pitch in pitches}):
-        counts[project] += 1
-    return counts
 
 
 def _check_pairs(pitches: list[Pitch], check: ScheduleCheck) -> None:
@@ -391,11 +393,10 @@ def _check_tracks(pitches: list[Pitch], session_items, check: ScheduleCheck) -> 
 
 
 def _count_missed(
-    pitches: list[Pitch], slots: list[Slot], accepted: list[Project], check: ScheduleCheck
+    pitches: list[Pitch], slots: list[Slot], pairs: list[tuple[int, int]], check: ScheduleCheck
 ) -> None:
-    """Missed interests as the scheduler counts them, over the slots the pitches overlap."""
-    accepted_ids = {project.id for project in accepted}
-    pairs = interest_pairs(accepted_ids)
+    """Missed interests as the scheduler counts them, over the slots the pitches overlap;
+    ``pairs`` are the (investor, project) interests in accepted projects."""
     check.interests = len(pairs)
     cells: dict[int, list[int]] = {}
     for pitch in pitches:

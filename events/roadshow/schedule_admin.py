@@ -84,14 +84,6 @@ def grids(setup: RoadshowSetup | None, slots: list[Slot], pitches: list[Pitch]):
     return result, elsewhere
 
 
-def _interest_counts(event: Event) -> dict[int, int]:
-    counts: dict[int, int] = defaultdict(int)
-    ids = [project.id for project in planning.accepted_projects(event)]
-    for _investor, project in planning.interest_pairs(ids):
-        counts[project] += 1
-    return counts
-
-
 def _page_context(event: Event) -> dict:
     setup = sessions.setup_of(event)
     slots = sessions.slots_of(setup)
@@ -111,8 +103,8 @@ def _page_context(event: Event) -> dict:
         "run": run,
         "run_error": runs.error_message(run) if run and run.status is RunStatus.FAILED else "",
         "versions": planning.versions_of(event),
-        "accepted": len(planning.accepted_projects(event)),
-        "interest_counts": _interest_counts(event),
+        "accepted": len(check.accepted),
+        "interest_counts": check.audiences,
         "publish_form": PublishForm(),
         "empty_form": EmptyForm(),
     }
