@@ -3,7 +3,7 @@
 Serves the app with gunicorn (``--workers 2``, sync workers: the production
 command of the README) on PostgreSQL and scans distinct badges from
 ``--gates`` gates (default 32) for ``--duration`` seconds (default 20). The
-event has ``--registrations`` confirmed people (default 20,000, bulk
+event has ``--registrations`` confirmed people (default 40,000, bulk
 inserted, four categories, 1 in 100 flagged for the staff's attention), its
 default main entrance (:func:`registration.checkin.checkpoints.ensure_default`)
 and one device token per gate (:func:`registration.checkin.devices.issue`,
@@ -67,7 +67,7 @@ the scan, and the top functions. cProfile inflates the Python-heavy parts:
 read its shares, and the unprofiled times for totals.
 
     .venv/bin/python bench/checkin_rush.py [--gates 32] [--duration 20] [--workers 2]
-        [--worker-class sync|gthread] [--threads N] [--registrations 20000]
+        [--worker-class sync|gthread] [--threads N] [--registrations 40000]
         [--client python|wrk] [--database-url URL] [--profile N]
 """
 
@@ -1250,7 +1250,7 @@ def main() -> None:
         help="sync (default): as in production, a connection per request; gthread: keep-alive",
     )
     parser.add_argument("--threads", type=int, help="gthread only (default 4)")
-    parser.add_argument("--registrations", type=int, default=20_000)
+    parser.add_argument("--registrations", type=int, default=40_000)
     parser.add_argument("--client", choices=("python", "wrk"), default="python")
     parser.add_argument("--database-url", help="PostgreSQL URL (its tables are recreated)")
     parser.add_argument(

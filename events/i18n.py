@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel import support
 from babel.dates import format_date, format_datetime, format_time
-from flask import has_request_context, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import pass_context
@@ -51,9 +51,19 @@ def select_locale() -> str:
     chosen = canonical_locale(session.get("locale"))
     if chosen:
         return chosen
-    if current_user and current_user.is_authenticated:
+    if _may_be_signed_in() and current_user.is_authenticated:
         return canonical_locale(current_user.locale) or DEFAULT_LOCALE
     return DEFAULT_LOCALE
+
+
+def _may_be_signed_in() -> bool:
+    """Whether Flask-Login could find a user: only a session or a remember-me cookie holds one.
+
+    Asking it anyway costs a hash of the client's address and agent on every
+    request, scanners' included.
+    """
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or cookie in request.cookies
 
 
 def current_locale() -> str:
@@ -125,7 +135,8 @@ def share_wtforms_catalog() -> None:
     Flask-WTF would otherwise read and parse the catalogue file on every
     request that builds a form; it looks on the request first.
     """
-    if request.endpoint != "static":
+    # JSON APIs build no forms, and the scan API is the hottest path there is.
+    if request.endpoint != "static" and not request.path.startswith("/api/"):
         request.wtforms_translations = _wtforms_catalog(str(get_locale()))
 
 

@@ -21,6 +21,7 @@ from werkzeug.security import generate_password_hash
 from app import create_app, db, limiter
 from events.models import Category, Event, EventKind, EventRole, EventStatus, User
 from events.services import add_member
+from registration.checkin import express
 from registration.models import Registration, RegistrationStatus
 from tests.pgserver import ThrowawayPostgres, find_bindir
 
@@ -92,6 +93,7 @@ def app_per_backend(database_url, tmp_path_factory):
         db.create_all()
     yield app
     with app.app_context():
+        express.dispose()
         db.drop_all()
         db.engine.dispose()
 

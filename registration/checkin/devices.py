@@ -59,10 +59,11 @@ def revoke(device: ScannerDevice, actor: User) -> None:
 
 def device_for_token(token: str) -> ScannerDevice | None:
     """The active device holding ``token``; None for a wrong or revoked one."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 100 or not token.isascii():
+    digest = token_hash(token)
+    if digest is None:
         return None
     device = db.session.execute(
-        db.select(ScannerDevice).where(ScannerDevice.token_hash == _digest(token))
+        db.select(ScannerDevice).where(ScannerDevice.token_hash == digest)
     ).scalar_one_or_none()
     if device is None or device.revoked_at is not None:
         return None
@@ -94,11 +95,19 @@ _SEEN = (
 )
 
 
-def identity_for_token(token: str):
-    """The active device holding ``token`` as a row (id, event_id, checkpoint_id, name)."""
+def token_hash(token: str) -> str | None:
+    """What is stored of ``token``; None when it cannot be a token at all."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100 or not token.isascii():
         return None
-    return db.session.connection().execute(_IDENTITY, {"token_hash": _digest(token)}).first()
+    return _digest(token)
+
+
+def identity_for_token(token: str):
+    """The active device holding ``token`` as a row (id, event_id, checkpoint_id, name)."""
+    digest = token_hash(token)
+    if digest is None:
+        return None
+    return db.session.connection().execute(_IDENTITY, {"token_hash": digest}).first()
 
 
 def note_seen(identity) -> None:

@@ -25,7 +25,7 @@ from app import db
 from events import audit
 from events.dbtypes import utcnow
 from events.errors import RuleError
-from events.models import Category, Event, EventMember, EventRole, User
+from events.models import Event, EventMember, EventRole, User
 from events.services import role_in_event
 from registration.checkin.models import (
     CheckIn,
@@ -37,7 +37,7 @@ from registration.checkin.models import (
     checkpoint_category,
     checkpoint_staff,
 )
-from registration.models import Delegation, Registration, RegistrationStatus, RevokedTicket
+from registration.models import Registration, RegistrationStatus, RevokedTicket
 from registration.ticket_codes import looks_like_secret
 
 #: How far ahead of the server's clock a scanner's clock may run.
@@ -130,7 +130,7 @@ class ScanOutcome:
     conflict: bool = False
     #: What ``describe`` made of the outcome before the commit (see record_scan).
     description: object = None
-    #: The person's columns when the common case was decided without the ORM.
+    #: The person's columns when the express lane decided the scan (:mod:`.express`).
     person_row: object = None
 
 
@@ -329,10 +329,6 @@ def _decide_and_record(
         if earlier is not None:
             return replay(earlier, scanner, checkpoint, scan)
     when = scan.scanned_at or utcnow()
-    if not look_up_nonce:
-        admitted = _admit_at_once(scanner, checkpoint, scan, when)
-        if admitted is not None:
-            return admitted
     registration, revoked, allowed = _find(scan, checkpoint)
     outcome = ScanOutcome(Result.UNKNOWN, checkpoint, when, registration)
     refusal = _refusal(checkpoint, registration, revoked, allowed, when)
@@ -344,80 +340,8 @@ def _decide_and_record(
     return outcome
 
 
-# --- the common case, without the ORM ---------------------------------------------------
-#
-# Nearly every scan at a door is a confirmed person's current badge, seen for
-# the first time at that checkpoint. That case is decided here with three
-# prebuilt Core statements on the session's connection: the ORM's object
-# loading and unit of work cost several times the database's own work. Any
-# other case returns None before anything is written and takes the full path
-# below, which knows every rule.
-
-
-def _admit_at_once(scanner, checkpoint: Checkpoint, scan: ScanInput, when) -> ScanOutcome | None:
-    if scan.secret is None or scan.offline or not looks_like_secret(scan.secret):
-        return None
-    if not checkpoint.admits or not _within(checkpoint, when):
-        return None
-    connection = db.session.connection()
-    person = connection.execute(
-        _PERSON_BY_SECRET, {"secret": scan.secret, "checkpoint_id": checkpoint.id}
-    ).first()
-    if not _plainly_admissible(person, checkpoint):
-        return None
-    admission = connection.execute(
-        _ADMIT_BY_DIALECT[connection.dialect.name],
-        {
-            "event_id": checkpoint.event_id,
-            "registration_id": person.id,
-            "checkpoint_id": checkpoint.id,
-            "scanned_at": when,
-            "recorded_at": utcnow(),
-            "staff_id": scanner.user_id,
-            "device_id": scanner.device_id,
-        },
-    ).first()
-    if admission is None:
-        return None  # already admitted here: the full path says by whom
-    connection.execute(
-        _LOG,
-        {
-            "nonce": scan.nonce,
-            "event_id": checkpoint.event_id,
-            "checkpoint_id": checkpoint.id,
-            "registration_id": person.id,
-            "check_in_id": admission.id,
-            "staff_id": scanner.user_id,
-            "device_id": scanner.device_id,
-            "input_digest": scan.digest,
-            "scanned_at": when,
-            "recorded_at": admission.recorded_at,
-        },
-    )
-    return ScanOutcome(Result.OK, checkpoint, when, check_in=admission, person_row=person)
-
-
-def _within(checkpoint: Checkpoint, when) -> bool:
-    opens, closes = checkpoint.window()
-    return (opens is None or when >= opens) and (closes is None or when <= closes)
-
-
-def _plainly_admissible(person, checkpoint: Checkpoint) -> bool:
-    """A confirmed person of this event, category admitted, not leading a delegation.
-
-    (A leader's answer carries the delegation's counts: the full path adds them.)
-    """
-    return (
-        person is not None
-        and person.event_id == checkpoint.event_id
-        and person.status is RegistrationStatus.CONFIRMED
-        and bool(person.admitted)
-        and not row_is_leader(person)
-    )
-
-
 def row_is_leader(person) -> bool:
-    """:func:`is_leader` for a row of ``_PERSON_BY_SECRET``."""
+    """:func:`is_leader` for a row of the express lane's read (:mod:`.express`)."""
     if person.delegation_id is None:
         return False
     if person.leader_mobile and person.mobile:
@@ -443,86 +367,6 @@ _BY_SECRET = (
     db.select(Registration, _CATEGORY_ADMITTED.label("admitted"))
     .where(Registration.ticket_secret == bindparam("secret"))
     .options(joinedload(Registration.category), joinedload(Registration.delegation))
-)
-
-
-_PERSON_BY_SECRET = (
-    db.select(
-        Registration.id,
-        Registration.event_id,
-        Registration.status,
-        Registration.name,
-        Registration.name_en,
-        Registration.organisation,
-        Registration.position,
-        Registration.mobile,
-        Registration.staff_note,
-        Registration.needs_attention,
-        Registration.delegation_id,
-        Category.code.label("category_code"),
-        Category.name_zh.label("category_name_zh"),
-        Category.name_en.label("category_name_en"),
-        Category.color.label("category_color"),
-        Delegation.name.label("delegation_name"),
-        Delegation.leader_name,
-        Delegation.leader_mobile,
-        _CATEGORY_ADMITTED.label("admitted"),
-    )
-    .join(Category, Category.id == Registration.category_id)
-    .outerjoin(Delegation, Delegation.id == Registration.delegation_id)
-    .where(Registration.ticket_secret == bindparam("secret"))
-)
-
-_ADMIT_VALUES = {
-    name: bindparam(name)
-    for name in (
-        "event_id",
-        "registration_id",
-        "checkpoint_id",
-        "scanned_at",
-        "recorded_at",
-        "staff_id",
-        "device_id",
-    )
-}
-
-
-def _admit_statement(insert):
-    return (
-        insert(CheckIn)
-        .values(**_ADMIT_VALUES, state=CheckInState.IN, offline=False)
-        .on_conflict_do_nothing(
-            index_elements=["registration_id", "checkpoint_id"], index_where=text("state = 'in'")
-        )
-        .returning(CheckIn.id, CheckIn.recorded_at)
-    )
-
-
-_ADMIT_BY_DIALECT = {
-    "postgresql": _admit_statement(postgresql_insert),
-    "sqlite": _admit_statement(sqlite_insert),
-}
-
-_LOG = db.insert(ScanAttempt).values(
-    {
-        **{
-            name: bindparam(name)
-            for name in (
-                "nonce",
-                "event_id",
-                "checkpoint_id",
-                "registration_id",
-                "check_in_id",
-                "staff_id",
-                "device_id",
-                "input_digest",
-                "scanned_at",
-                "recorded_at",
-            )
-        },
-        "result": Result.OK,
-        "offline": False,
-    }
 )
 
 

@@ -1,0 +1,300 @@
+"""The express lane: the everyday scan decided in two statements on PostgreSQL.
+
+Whatever lane answers, the answer and what is recorded must be the same; the
+lane may only ever decline (and write nothing), never decide differently.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app import db
+from registration.checkin import express
+from registration.checkin.models import CheckIn, CheckpointKind, ScanAttempt, ScannerDevice
+from registration.models import Delegation, DelegationKind, DelegationStatus, RegistrationStatus
+from tests.test_checkin_api import (
+    add_category,
+    add_checkpoint,
+    check_ins,
+    count,
+    device_api,
+    staff_api,
+)
+
+
+def on_postgres(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+@pytest.fixture
+def lanes(monkeypatch):
+    """Which scans the express lane recorded (True) or declined (False), in order."""
+    seen: list[bool] = []
+    admit = express.admit
+
+    def spy(*args, **kwargs):
+        admission = admit(*args, **kwargs)
+        seen.append(admission is not None)
+        return admission
+
+    monkeypatch.setattr(express, "admit", spy)
+    return seen
+
+
+@pytest.fixture
+def organiser(make_user):
+    return make_user("organiser@huiwu.example", name="陈组织")
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff@huiwu.example", name="李检票")
+
+
+@pytest.fixture
+def event(make_event, organiser, staff):
+    return make_event(organiser=organiser, staff=staff)
+
+
+@pytest.fixture
+def gate(app, event) -> int:
+    return add_checkpoint(app, event, "主入口", name_en="Main entrance")
+
+
+@pytest.fixture
+def person(make_registration, event):
+    return make_registration(event, name="王立", name_en="Li WANG", mobile="+8613912345678")
+
+
+def test_an_everyday_scan_takes_the_express_lane_on_postgresql(
+    app, event, organiser, staff, gate, person, make_registration, lanes
+):
+    other = make_registration(event, name="孔繁华", mobile="+8613900000001")
+    device = device_api(app, event, organiser)
+    assert device.result(gate, person.ticket_secret)["result"] == "ok"
+    assert staff_api(app, staff).result(gate, other.ticket_secret)["result"] == "ok"
+    # SQLite has no express lane: the full path decides the same.
+    assert lanes == ([True, True] if on_postgres(app) else [False, False])
+    (by_device, by_staff) = check_ins(app)
+    assert (by_device.device_id, by_device.staff_id) == (device_id(app), None)
+    assert (by_staff.staff_id, by_staff.device_id) == (staff.id, None)
+    logged = {(a.registration_id, a.check_in_id, a.result) for a in attempts_of(app)}
+    assert logged == {(person.id, by_device.id, "ok"), (other.id, by_staff.id, "ok")}
+
+
+def device_id(app) -> int:
+    with app.app_context():
+        return db.session.execute(db.select(ScannerDevice.id)).scalar_one()
+
+
+def attempts_of(app) -> list[ScanAttempt]:
+    with app.app_context():
+        rows = list(db.session.execute(db.select(ScanAttempt)).scalars())
+        db.session.expunge_all()
+        return rows
+
+
+VOLATILE = ("nonce", "scanned_at", "check_in")
+
+
+def comparable(answer: dict) -> dict:
+    kept = {key: value for key, value in answer.items() if key not in VOLATILE}
+    kept["person"] = {k: v for k, v in answer["person"].items() if k not in ("id", "badge_url")}
+    return kept
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans_CN", "en"])
+def test_both_lanes_answer_alike(
+    app, event, organiser, gate, make_registration, monkeypatch, lanes, lang
+):
+    delegation = add_delegation(app, event)
+    people = [
+        make_registration(
+            event,
+            name="孟子",
+            name_en="MENG Zi",
+            organisation="邹城文旅集团",
+            position="董事长",
+            mobile=f"+861390000{number:04d}",
+            staff_note="轮椅通道",
+            needs_attention=True,
+            delegation_id=delegation,
+        )
+        for number in range(2)
+    ]
+    device = device_api(app, event, organiser)
+    device.client.get(f"/?lang={lang}")
+    express_answer = device.result(gate, people[0].ticket_secret)
+    monkeypatch.setattr(express, "admit", lambda *args, **kwargs: None)
+    full_answer = device.result(gate, people[1].ticket_secret)
+    assert lanes == [on_postgres(app)]
+    assert comparable(express_answer) == comparable(full_answer)
+    assert express_answer["person"]["delegation"]["name"] == "邹城代表团"
+    for answer, registration in zip((express_answer, full_answer), people, strict=True):
+        assert answer["person"]["id"] == registration.id
+        assert str(registration.id) in answer["person"]["badge_url"]
+    english = lang == "en"
+    assert express_answer["checkpoint"]["name"] == ("Main entrance" if english else "主入口")
+    assert express_answer["message"] == ("Welcome: checked in" if english else "欢迎：签到成功")
+
+
+def add_delegation(app, event) -> int:
+    with app.app_context():
+        delegation = Delegation(
+            event_id=event.id,
+            name="邹城代表团",
+            kind=DelegationKind.CHAMBER,
+            status=DelegationStatus.APPROVED,
+            leader_name="周团长",
+            leader_mobile="+8613800000000",
+        )
+        db.session.add(delegation)
+        db.session.commit()
+        return delegation.id
+
+
+def test_a_repeat_scan_is_declined_and_answered_by_the_full_path(
+    app, event, organiser, gate, person, lanes
+):
+    device = device_api(app, event, organiser)
+    device.result(gate, person.ticket_secret)
+    again = device.result(gate, person.ticket_secret)
+    assert again["result"] == "already_checked_in" and again["first"]["staff"] == "检票机"
+    assert lanes == [on_postgres(app), False]
+    assert count(app, CheckIn) == 1 and count(app, ScanAttempt) == 2
+
+
+def test_a_nonce_reused_for_another_badge_admits_nobody(
+    app, event, organiser, gate, person, make_registration, lanes
+):
+    """The check-in and its log are one statement: when the log fails, no check-in stays."""
+    other = make_registration(event, name="孔繁华", mobile="+8613900000001")
+    device = device_api(app, event, organiser)
+    nonce = str(uuid.uuid4())
+    first = device.post(
+        "/scan", {"secret": person.ticket_secret, "checkpoint": gate, "nonce": nonce}
+    )
+    assert first.get_json()["result"] == "ok"
+    reused = device.post(
+        "/scan", {"secret": other.ticket_secret, "checkpoint": gate, "nonce": nonce}
+    )
+    assert reused.status_code == 409 and reused.get_json()["error"] == "nonce_reused"
+    assert check_ins(app, registration_id=other.id) == []
+    assert count(app, ScanAttempt) == 1
+    assert lanes == [on_postgres(app), False]
+
+
+def test_a_retried_express_scan_replays_its_answer(app, event, organiser, gate, person, lanes):
+    device = device_api(app, event, organiser)
+    body = {"secret": person.ticket_secret, "checkpoint": gate, "nonce": str(uuid.uuid4())}
+    first = device.post("/scan", body).get_json()
+    again = device.post("/scan", body).get_json()
+    assert (first["replayed"], again["replayed"]) == (False, True)
+    assert again["result"] == "ok" and again["check_in"]["id"] == first["check_in"]["id"]
+    assert count(app, CheckIn) == 1 and count(app, ScanAttempt) == 1
+
+
+def leader_of(app, event, make_registration):
+    delegation = add_delegation(app, event)
+    return make_registration(
+        event, name="周团长", mobile="+8613800000000", delegation_id=delegation
+    )
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("exit", "ok"),
+        ("closed_window", "outside_window"),
+        ("category", "not_allowed"),
+        ("leader", "ok"),
+        ("pending", "pending"),
+        ("offline", "ok"),
+        ("by_id", "ok"),
+    ],
+)
+def test_every_other_case_is_left_to_the_full_path(
+    app, event, organiser, make_registration, lanes, case, expected
+):
+    checkpoint_fields = {
+        "exit": {"kind": CheckpointKind.EXIT},
+        "closed_window": {"closes_at": datetime.now(UTC) - timedelta(hours=1)},
+        "category": {"category_ids": [add_category(app, event)]},
+    }.get(case, {})
+    checkpoint = add_checkpoint(app, event, "会场", **checkpoint_fields)
+    if case == "leader":
+        someone = leader_of(app, event, make_registration)
+    else:
+        status = RegistrationStatus.PENDING if case == "pending" else RegistrationStatus.CONFIRMED
+        someone = make_registration(event, name="王立", mobile="+8613912345678", status=status)
+    device = device_api(app, event, organiser)
+    fields = {"offline": True} if case == "offline" else {}
+    if case == "by_id":
+        body = {"registration": someone.id, "checkpoint": checkpoint, "nonce": str(uuid.uuid4())}
+        answer = device.post("/scan", body).get_json()
+    else:
+        answer = device.result(checkpoint, someone.ticket_secret, **fields)
+    assert answer["result"] == expected
+    assert lanes in ([False], [])  # declined, or not even asked (a scan by id)
+
+
+def test_a_device_bound_elsewhere_or_revoked_is_declined(
+    app, event, organiser, gate, person, lanes
+):
+    other_gate = add_checkpoint(app, event, "东门")
+    bound = device_api(app, event, organiser, checkpoint_id=other_gate)
+    refused = bound.scan(gate, person.ticket_secret)
+    assert refused.status_code == 403 and refused.get_json()["error"] == "not_assigned"
+    wrong = device_api(app, event, organiser)
+    wrong.headers["Authorization"] = "Bearer hwd_" + "x" * 43
+    assert wrong.scan(gate, person.ticket_secret).status_code == 401
+    assert lanes == [False, False]
+    assert count(app, CheckIn) == 0 and count(app, ScanAttempt) == 0
+
+
+def test_staff_assigned_elsewhere_are_declined(app, event, staff, person, lanes):
+    add_checkpoint(app, event, "贵宾通道", staff=[staff])
+    hall = add_checkpoint(app, event, "大厅")
+    refused = staff_api(app, staff).scan(hall, person.ticket_secret)
+    assert refused.status_code == 403 and refused.get_json()["error"] == "not_assigned"
+    assert lanes == [False] and count(app, CheckIn) == 0
+
+
+def test_the_express_lane_marks_a_device_seen(app, event, organiser, gate, person):
+    device = device_api(app, event, organiser)
+    before = datetime.now(UTC)
+    device.result(gate, person.ticket_secret)
+    with app.app_context():
+        seen = db.session.execute(db.select(ScannerDevice.last_seen_at)).scalar_one()
+    assert seen is not None and seen >= before - timedelta(seconds=1)
+
+
+def test_a_dropped_connection_loses_no_scan(app, event, organiser, gate, make_registration, lanes):
+    """PostgreSQL restarted under the pool: the full path answers, the lane reconnects."""
+    if not on_postgres(app):
+        pytest.skip("the express lane runs on PostgreSQL only")
+    people = [
+        make_registration(event, name=f"代表{n}", mobile=f"+861390000{n:04d}") for n in range(3)
+    ]
+    device = device_api(app, event, organiser)
+    assert device.result(gate, people[0].ticket_secret)["result"] == "ok"
+    drop_every_other_connection(app)
+    assert device.result(gate, people[1].ticket_secret)["result"] == "ok"
+    assert device.result(gate, people[2].ticket_secret)["result"] == "ok"
+    assert lanes == [True, False, True]
+    assert len(check_ins(app)) == 3 and count(app, ScanAttempt) == 3
+
+
+def drop_every_other_connection(app) -> None:
+    with app.app_context():
+        db.session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        db.session.commit()
