@@ -36,8 +36,19 @@ ERROR_CODES = (400, 401, 403, 404, 405, 413, 429, 500)
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     """Marks the session cookie ``Secure`` whenever the request came over HTTPS."""
 
+    _serializer_for: tuple | None = None
+    _serializer = None
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
+
+    def get_signing_serializer(self, app: Flask):
+        """Flask builds the serializer anew for every request; it depends on the keys only."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if self._serializer_for != keys:
+            self._serializer = super().get_signing_serializer(app)
+            self._serializer_for = keys
+        return self._serializer
 
 
 def init_app(app: Flask) -> None:
@@ -65,17 +76,26 @@ def init_app(app: Flask) -> None:
     )
 
 
-def _security_headers(response):
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
     # Manage links carry secrets in their path: never leak them to other sites.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def _security_headers(response):
+    """Every answer's safety headers, unless a view set its own (one pass over the headers)."""
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}
+    wanted = SECURITY_HEADERS + (HSTS,) if request.is_secure else SECURITY_HEADERS
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     if getattr(g, "no_store", False) or response.status_code >= 400:
         headers["Cache-Control"] = "no-store"
     return response

@@ -82,10 +82,12 @@ Errors
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -95,7 +97,7 @@ from app import csrf, db, limiter
 from events.i18n import current_locale
 from events.models import Event, EventMember, EventRole
 from registration.checkin import devices, express, roster, services
-from registration.checkin.models import CheckIn, Checkpoint, CheckpointKind
+from registration.checkin.models import CheckIn, Checkpoint
 from registration.checkin.services import Result, ScanInput, Scanner, ScanOutcome, ScanRefused
 
 bp = Blueprint("checkin_api", __name__, url_prefix="/api/checkin")
@@ -244,16 +246,9 @@ def _express_key() -> express.ScannerKey | None:
 
 def _express_outcome(admission: express.Admission) -> ScanOutcome:
     row = admission.row
-    # Unsaved: only what the answer shows of the checkpoint.
-    checkpoint = Checkpoint(
-        id=row.checkpoint_id,
-        name_zh=row.checkpoint_name_zh,
-        name_en=row.checkpoint_name_en,
-        kind=CheckpointKind(row.kind),
-    )
     return ScanOutcome(
         Result.OK,
-        checkpoint,
+        express.CheckpointSeen.of(row),
         admission.scanned_at,
         check_in=express.CheckInMade(admission.check_in_id, admission.recorded_at),
         person_row=row,
@@ -378,7 +373,14 @@ def result_messages() -> dict[str, str]:
 
 
 def result_message(result: str) -> str:
-    return str(RESULT_MESSAGES[result])
+    return _message_in(result, current_locale())
+
+
+@functools.lru_cache(maxsize=64)
+def _message_in(result: str, locale: str) -> str:
+    # Looking the catalogue up costs more than the rest of an answer: once per language.
+    with force_locale(locale):
+        return str(RESULT_MESSAGES[result])
 
 
 def _iso(value: datetime | None) -> str | None:

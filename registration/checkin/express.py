@@ -1,29 +1,27 @@
-"""The doors' express lane: the everyday scan in two round trips on PostgreSQL.
+"""The doors' express lane: the everyday scan in one statement on PostgreSQL.
 
 At the morning rush nearly every scan is the same case: a scanner allowed at
 its checkpoint, a confirmed person's current badge, seen there for the first
 time. :func:`services.record_scan` decides every case through the ORM in a
 transaction of eight round trips, and most of a scan's time went into them.
-Here the everyday case takes two statements on a connection in autocommit
-mode, each its own transaction:
+Here the everyday case is one statement on a connection in autocommit mode,
+so one round trip and one transaction: it finds the scanner (a device by its
+token, or a user's role and checkpoint assignments), the checkpoint and its
+window, and the person by the secret; decides with the full path's rules
+(:data:`_EVERYDAY`); and inserts the check-in (``ON CONFLICT DO NOTHING`` on
+the partial unique index that decides every race) and its scan attempt, both
+or neither.
 
-1. one read: the scanner (a device by its token, or a user's role and
-   checkpoint assignments), the checkpoint with its window, and the person
-   by the secret with category, delegation and whether the checkpoint admits
-   the category;
-2. the same rules as the full path, in Python (:func:`admissible`);
-3. one write: the check-in (``ON CONFLICT DO NOTHING`` on the partial unique
-   index that decides every race) and its scan attempt, in one statement, so
-   that both land or neither.
+Any other case inserts nothing, and the full path decides it: a wrong token,
+another event's checkpoint, a closed window, a person admitted before, a
+delegation leader, an offline scan, SQLite. A retried nonce fails the
+statement on the nonce's unique index, and the full path replays it; so
+does a lost connection whose statement may have landed. The connections come
+from a small pool of their own, without the pre-ping the ORM's pool makes on
+every checkout: a dead connection fails the statement, is dropped, and the
+scan goes the full way.
 
-Anything else returns None before anything is written, and the full path
-decides: a wrong token, another event's checkpoint, a closed window, a person
-already admitted, a delegation leader, a retried nonce (the write then fails
-on the nonce's unique index), an offline scan, SQLite. A lost connection
-does the same: should the write have landed, the full path finds its nonce
-and replays it. The connections come from a small pool of their own without
-the pre-ping the ORM's pool makes on every checkout: a dead connection fails
-the read, which writes nothing, and is dropped.
+``tests/test_checkin_express.py`` holds the two lanes to the same answers.
 """
 
 from __future__ import annotations
@@ -38,81 +36,105 @@ from sqlalchemy import create_engine
 
 from app import db
 from events.dbtypes import utcnow
-from events.models import EventRole
-from registration.checkin.models import SESSION_DOORS_OPEN, CheckpointKind
-from registration.models import RegistrationStatus
+from registration.checkin.models import SESSION_DOORS_OPEN, Checkpoint, CheckpointKind
 
 ENGINE_KEY = "huiwu.checkin_express"
 POOL_SIZE = 4
 
-_CHECKPOINT_AND_PERSON = """
+_COLUMNS = """
   c.id AS checkpoint_id, c.event_id AS checkpoint_event_id, c.name_zh AS checkpoint_name_zh,
-  c.name_en AS checkpoint_name_en, c.kind, c.active, c.opens_at, c.closes_at,
-  a.starts_at AS item_starts_at, a.ends_at AS item_ends_at,
-  r.id, r.event_id, r.status, r.name, r.name_en, r.organisation, r.position, r.mobile,
+  c.name_en AS checkpoint_name_en, c.kind,
+  r.id, r.event_id, r.status, r.name, r.name_en, r.organisation, r.position,
   r.staff_note, r.needs_attention, r.delegation_id,
   k.code AS category_code, k.name_zh AS category_name_zh, k.name_en AS category_name_en,
-  k.color AS category_color,
-  d.name AS delegation_name, d.leader_name, d.leader_mobile,
-  (NOT EXISTS (SELECT 1 FROM checkpoint_category cc WHERE cc.checkpoint_id = c.id)
-   OR EXISTS (SELECT 1 FROM checkpoint_category cc
-              WHERE cc.checkpoint_id = c.id AND cc.category_id = r.category_id)) AS admitted
+  k.color AS category_color, d.name AS delegation_name
 """
 
-_PERSON_JOINS = """
+_JOINS = """
   LEFT JOIN agenda_item a ON a.id = c.agenda_item_id
   LEFT JOIN registration r ON r.ticket_secret = %(secret)s
   LEFT JOIN category k ON k.id = r.category_id
   LEFT JOIN delegation d ON d.id = r.delegation_id
 """
 
-#: A dedicated scanner: found by its token's hash, unless revoked.
-READ_FOR_DEVICE = f"""
-SELECT s.id AS device_id, s.event_id AS device_event_id,
-  s.checkpoint_id AS device_checkpoint_id, s.last_seen_at,
-  {_CHECKPOINT_AND_PERSON}
+#: The rules of the full path (services._refusal, Checkpoint.window, is_leader) for the
+#: one case decided here: an open entry checkpoint, the window open at the scan's time
+#: (an agenda item's doors open before it starts), a confirmed person of this event
+#: whose category the checkpoint admits (none listed: all), not leading a delegation
+#: (matched by mobile, else by name), whose answer carries the delegation's counts.
+_EVERYDAY = """
+  c.active AND c.kind <> 'exit'
+  AND %(scanned_at)s >= COALESCE(c.opens_at, a.starts_at - %(doors_open)s, '-infinity')
+  AND %(scanned_at)s <= COALESCE(c.closes_at, a.ends_at, 'infinity')
+  AND r.event_id = c.event_id AND r.status = 'confirmed'
+  AND (NOT EXISTS (SELECT 1 FROM checkpoint_category cc WHERE cc.checkpoint_id = c.id)
+       OR EXISTS (SELECT 1 FROM checkpoint_category cc
+                  WHERE cc.checkpoint_id = c.id AND cc.category_id = r.category_id))
+  AND NOT (r.delegation_id IS NOT NULL AND CASE
+    WHEN COALESCE(d.leader_mobile, '') <> '' AND COALESCE(r.mobile, '') <> ''
+      THEN d.leader_mobile = r.mobile
+    ELSE COALESCE(d.leader_name, '') <> '' AND d.leader_name = r.name END)
+"""
+
+#: A dedicated scanner, found by its token's hash unless revoked: its event's
+#: checkpoints, or only the one it is bound to.
+_DEVICE_SCAN = f"""
+SELECT s.id AS device_id, NULL::integer AS staff_id, s.last_seen_at, {_COLUMNS},
+  (s.event_id = c.event_id AND (s.checkpoint_id IS NULL OR s.checkpoint_id = c.id)
+   AND {_EVERYDAY}) AS everyday
 FROM scanner_device s
 JOIN checkpoint c ON c.id = %(checkpoint_id)s
-{_PERSON_JOINS}
+{_JOINS}
 WHERE s.token_hash = %(token_hash)s AND s.revoked_at IS NULL
 """  # noqa: S608 (constant fragments; every value is a bound parameter)
 
-#: A signed-in person: their role in the checkpoint's event and where they are assigned.
-READ_FOR_USER = f"""
-SELECT m.role,
-  EXISTS (SELECT 1 FROM checkpoint_staff cs JOIN checkpoint other ON other.id = cs.checkpoint_id
-          WHERE cs.user_id = %(user_id)s AND other.event_id = c.event_id AND other.active)
-    AS has_assignments,
-  EXISTS (SELECT 1 FROM checkpoint_staff cs
-          WHERE cs.user_id = %(user_id)s AND cs.checkpoint_id = c.id) AS assigned_here,
-  {_CHECKPOINT_AND_PERSON}
+#: A signed-in person: site admins and the event's organisers scan anywhere, its
+#: staff at their checkpoints (at all of them when assigned to none).
+_USER_SCAN = f"""
+SELECT NULL::integer AS device_id, %(user_id)s::integer AS staff_id,
+  NULL::timestamptz AS last_seen_at, {_COLUMNS},
+  ((%(is_admin)s OR m.role = 'organiser' OR (m.role = 'staff' AND (
+      EXISTS (SELECT 1 FROM checkpoint_staff cs
+              WHERE cs.user_id = %(user_id)s AND cs.checkpoint_id = c.id)
+      OR NOT EXISTS (SELECT 1 FROM checkpoint_staff cs
+                     JOIN checkpoint other ON other.id = cs.checkpoint_id
+                     WHERE cs.user_id = %(user_id)s AND other.event_id = c.event_id
+                       AND other.active))))
+   AND {_EVERYDAY}) AS everyday
 FROM checkpoint c
 LEFT JOIN event_member m ON m.event_id = c.event_id AND m.user_id = %(user_id)s
-{_PERSON_JOINS}
+{_JOINS}
 WHERE c.id = %(checkpoint_id)s
 """  # noqa: S608 (constant fragments; every value is a bound parameter)
 
-#: The check-in and its scan attempt in one statement: both land or neither. A
-#: person already admitted here makes the INSERT do nothing, and so nothing is logged.
-ADMIT = """
-WITH admitted AS (
+#: Read, decide, admit and log in one statement, so one round trip and one
+#: transaction: the check-in and its scan attempt land together or not at all. A
+#: person admitted here before makes the INSERT do nothing, and nothing is logged.
+_ADMIT = """
+WITH scan AS ({scan}),
+admitted AS (
   INSERT INTO check_in (event_id, registration_id, checkpoint_id, state, scanned_at,
                         recorded_at, staff_id, device_id, offline)
-  VALUES (%(event_id)s, %(registration_id)s, %(checkpoint_id)s, 'in', %(scanned_at)s,
-          %(recorded_at)s, %(staff_id)s, %(device_id)s, false)
+  SELECT checkpoint_event_id, id, checkpoint_id, 'in', %(scanned_at)s, %(recorded_at)s,
+         staff_id, device_id, false
+  FROM scan WHERE everyday
   ON CONFLICT (registration_id, checkpoint_id) WHERE state = 'in' DO NOTHING
   RETURNING id, recorded_at
 ), logged AS (
   INSERT INTO scan_attempt (nonce, event_id, checkpoint_id, registration_id, check_in_id,
                             staff_id, device_id, input_digest, result, offline, scanned_at,
                             recorded_at)
-  SELECT %(nonce)s, %(event_id)s, %(checkpoint_id)s, %(registration_id)s, admitted.id,
-         %(staff_id)s, %(device_id)s, %(input_digest)s, 'ok', false, %(scanned_at)s,
+  SELECT %(nonce)s, scan.checkpoint_event_id, scan.checkpoint_id, scan.id, admitted.id,
+         scan.staff_id, scan.device_id, %(input_digest)s, 'ok', false, %(scanned_at)s,
          admitted.recorded_at
-  FROM admitted
+  FROM scan, admitted
 )
-SELECT id, recorded_at FROM admitted
+SELECT scan.*, admitted.id AS check_in_id, admitted.recorded_at AS check_in_recorded_at
+FROM scan JOIN admitted ON true
 """
+
+ADMIT_BY_DEVICE = _ADMIT.format(scan=_DEVICE_SCAN)
+ADMIT_BY_USER = _ADMIT.format(scan=_USER_SCAN)
 
 SEEN = "UPDATE scanner_device SET last_seen_at = %(now)s WHERE id = %(device_id)s"
 
@@ -124,6 +146,27 @@ class ScannerKey:
     token_hash: str | None = None
     user_id: int | None = None
     is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class CheckpointSeen:
+    """What an answer shows of the checkpoint (an ORM object costs more than the rest)."""
+
+    id: int
+    name_zh: str
+    name_en: str | None
+    kind: CheckpointKind
+
+    name_for = Checkpoint.name_for
+
+    @classmethod
+    def of(cls, row) -> CheckpointSeen:
+        return cls(
+            row.checkpoint_id,
+            row.checkpoint_name_zh,
+            row.checkpoint_name_en,
+            CheckpointKind(row.kind),
+        )
 
 
 @dataclass(frozen=True)
@@ -165,41 +208,29 @@ def admit(scanner: ScannerKey, checkpoint_id: int, scan) -> Admission | None:
 
 def _admit_on(connection, scanner: ScannerKey, checkpoint_id: int, scan) -> Admission | None:
     when = scan.scanned_at or utcnow()
-    with connection.cursor(row_factory=namedtuple_row) as cursor:
-        row = _read(cursor, scanner, checkpoint_id, scan.secret)
-        if row is None or not admissible(row, scanner, when):
-            return None
-        cursor.execute(ADMIT, _admission_values(row, scanner, scan, when))
-        admitted = cursor.fetchone()
-        if admitted is None:
-            return None  # admitted here before: the full path says when and by whom
-        if scanner.token_hash is not None:
-            _note_seen(cursor, row)
-    return Admission(row, when, admitted.id, admitted.recorded_at)
-
-
-def _read(cursor, scanner: ScannerKey, checkpoint_id: int, secret: str):
-    if scanner.token_hash is not None:
-        params = {"token_hash": scanner.token_hash, "checkpoint_id": checkpoint_id}
-        cursor.execute(READ_FOR_DEVICE, {**params, "secret": secret})
-    else:
-        params = {"user_id": scanner.user_id, "checkpoint_id": checkpoint_id}
-        cursor.execute(READ_FOR_USER, {**params, "secret": secret})
-    return cursor.fetchone()
-
-
-def _admission_values(row, scanner: ScannerKey, scan, when: datetime) -> dict:
-    return {
-        "event_id": row.checkpoint_event_id,
-        "registration_id": row.id,
-        "checkpoint_id": row.checkpoint_id,
+    params = {
+        "checkpoint_id": checkpoint_id,
+        "secret": scan.secret,
         "scanned_at": when,
         "recorded_at": utcnow(),
-        "staff_id": scanner.user_id,
-        "device_id": row.device_id if scanner.token_hash is not None else None,
+        "doors_open": SESSION_DOORS_OPEN,
         "nonce": scan.nonce,
         "input_digest": scan.digest,
     }
+    if scanner.token_hash is not None:
+        statement = ADMIT_BY_DEVICE
+        params["token_hash"] = scanner.token_hash
+    else:
+        statement = ADMIT_BY_USER
+        params.update(user_id=scanner.user_id, is_admin=scanner.is_admin)
+    with connection.cursor(row_factory=namedtuple_row) as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None  # not the everyday case, or admitted here before
+        if scanner.token_hash is not None:
+            _note_seen(cursor, row)
+    return Admission(row, when, row.check_in_id, row.check_in_recorded_at)
 
 
 def _note_seen(cursor, row) -> None:
@@ -209,58 +240,6 @@ def _note_seen(cursor, row) -> None:
     now = utcnow()
     if row.last_seen_at is None or now - row.last_seen_at > SEEN_RESOLUTION:
         cursor.execute(SEEN, {"now": now, "device_id": row.device_id})
-
-
-# --- the rules, as the full path has them ---------------------------------------------------
-
-
-def admissible(row, scanner: ScannerKey, when: datetime) -> bool:
-    """The everyday case: may scan here, the window is open, the person plainly passes."""
-    return (
-        _may_scan_here(row, scanner)
-        and row.active
-        and row.kind != CheckpointKind.EXIT
-        and _window_open(row, when)
-        and _plainly_admissible(row)
-    )
-
-
-def _may_scan_here(row, scanner: ScannerKey) -> bool:
-    if scanner.token_hash is not None:
-        bound = row.device_checkpoint_id
-        return row.device_event_id == row.checkpoint_event_id and bound in (
-            None,
-            row.checkpoint_id,
-        )
-    if scanner.is_admin or row.role == EventRole.ORGANISER:
-        return True
-    if row.role != EventRole.STAFF:
-        return False
-    return not row.has_assignments or row.assigned_here
-
-
-def _window_open(row, when: datetime) -> bool:
-    opens, closes = row.opens_at, row.closes_at
-    if row.item_starts_at is not None:
-        opens = opens or row.item_starts_at - SESSION_DOORS_OPEN
-        closes = closes or row.item_ends_at
-    return (opens is None or when >= opens) and (closes is None or when <= closes)
-
-
-def _plainly_admissible(row) -> bool:
-    """A confirmed person of this event whose category passes, not leading a delegation.
-
-    (A leader's answer carries the delegation's counts: the full path adds them.)
-    """
-    from registration.checkin.services import row_is_leader
-
-    return (
-        row.id is not None
-        and row.event_id == row.checkpoint_event_id
-        and row.status == RegistrationStatus.CONFIRMED
-        and bool(row.admitted)
-        and not row_is_leader(row)
-    )
 
 
 # --- the pool --------------------------------------------------------------------------------

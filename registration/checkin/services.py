@@ -340,15 +340,6 @@ def _decide_and_record(
     return outcome
 
 
-def row_is_leader(person) -> bool:
-    """:func:`is_leader` for a row of the express lane's read (:mod:`.express`)."""
-    if person.delegation_id is None:
-        return False
-    if person.leader_mobile and person.mobile:
-        return person.leader_mobile == person.mobile
-    return bool(person.leader_name) and person.leader_name == person.name
-
-
 #: Whether the checkpoint admits the registration's category: no categories listed
 #: means all. Computed with the lookup, so a scan needs no extra round trip for it.
 _CATEGORY_ADMITTED = or_(
