@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registration.checkin import admin as checkin_admin
     from registration.checkin import api as checkin_api
     from registration.checkin import arrivals as checkin_arrivals
+    from registration.checkin import doorway as checkin_doorway
     from registration.checkin import views as checkin_views
 
     app = Flask(
@@ -122,6 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     registration_web.init_app(app)
     roadshow_web.init_app(app)
+    checkin_doorway.install(app)
 
     cli.register(app)
     registration_cli.register(app)

@@ -12,7 +12,7 @@ import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel import support
+from babel import Locale, support
 from babel.dates import format_date, format_datetime, format_time
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
@@ -20,6 +20,8 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 from wtforms.i18n import messages_path
+
+from events.config import TRANSLATIONS_DIR
 
 DEFAULT_LOCALE = "zh_Hans_CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -41,14 +43,25 @@ def canonical_locale(code: str | None) -> str | None:
     return _ALIASES.get(code.lower()) or ("en" if code.lower().startswith("en") else None)
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """Flask-Babel's locale selector: the request's language, parsed once per process."""
+    return _parsed(_requested_locale())
+
+
+@functools.cache
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _requested_locale() -> str:
     if not has_request_context():
         return DEFAULT_LOCALE  # commands and background work: messages pick their own
     requested = canonical_locale(request.args.get("lang"))
     if requested:
         session["locale"] = requested
         return requested
-    chosen = canonical_locale(session.get("locale"))
+    # An empty session (no cookie) is not read: reading it would add "Vary: Cookie".
+    chosen = canonical_locale(session.get("locale")) if session else None
     if chosen:
         return chosen
     if _may_be_signed_in() and current_user.is_authenticated:
@@ -63,7 +76,7 @@ def _may_be_signed_in() -> bool:
     request, scanners' included.
     """
     cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    return "_user_id" in session or cookie in request.cookies
+    return (bool(session) and "_user_id" in session) or cookie in request.cookies
 
 
 def current_locale() -> str:
@@ -122,6 +135,12 @@ def _formatted(kind: str, value: datetime, zone: ZoneInfo, fmt: str, locale: str
         date = format_date(value.astimezone(zone), "medium", locale=locale)
         return f"{date} {format_time(value, 'HH:mm', tzinfo=zone, locale=locale)}"
     return format_datetime(value, fmt, tzinfo=zone, locale=locale)
+
+
+@functools.cache
+def catalogue(locale: str) -> support.Translations:
+    """Huiwu's messages in one language, loaded once per process; usable outside requests."""
+    return support.Translations.load(TRANSLATIONS_DIR, [locale])
 
 
 @functools.cache

@@ -87,16 +87,15 @@ import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from app import csrf, db, limiter
+from events import i18n
 from events.i18n import current_locale
 from events.models import Event, EventMember, EventRole
-from registration.checkin import devices, express, roster, services
+from registration.checkin import devices, doorway, express, roster, services
 from registration.checkin.models import CheckIn, Checkpoint
 from registration.checkin.services import Result, ScanInput, Scanner, ScanOutcome, ScanRefused
 
@@ -177,7 +176,7 @@ def _refused(error):
 # --- scanning ------------------------------------------------------------------------------
 
 
-def _scan_input(data: dict, now: datetime) -> ScanInput:
+def scan_input_of(data: dict, now: datetime) -> ScanInput:
     nonce = services.checked_nonce(data.get("nonce"))
     scanned_at = services.checked_time(data.get("scanned_at"), now)
     offline = data.get("offline") is True
@@ -204,7 +203,7 @@ def scan():
         _authenticate_device()
     data = _body()
     checkpoint = services.checkpoint_for(g.scanner, data.get("checkpoint"))
-    scan_input = _scan_input(data, utcnow())
+    scan_input = scan_input_of(data, utcnow())
     outcome = services.record_scan(
         g.scanner, checkpoint, scan_input, describe=lambda o: answer(o, scan_input.nonce)
     )
@@ -219,13 +218,15 @@ def _express_answer() -> dict | None:
     """
     from events.dbtypes import utcnow
 
+    if request.environ.get(doorway.DECLINED):
+        return None
     scanner = _express_key()
     if scanner is None:
         return None
     try:
         data = _body()
         checkpoint_id = data.get("checkpoint")
-        scan_input = _scan_input(data, utcnow())
+        scan_input = scan_input_of(data, utcnow())
     except (ScanRefused, HTTPException):
         return None
     if not services.in_id_range(checkpoint_id):
@@ -233,7 +234,9 @@ def _express_answer() -> dict | None:
     admission = express.admit(scanner, checkpoint_id, scan_input)
     if admission is None:
         return None
-    return answer(_express_outcome(admission), scan_input.nonce)
+    row = admission.row
+    badge_url = _badge_path(row.event_id, row.id)
+    return express_answer(admission, scan_input.nonce, current_locale(), badge_url)
 
 
 def _express_key() -> express.ScannerKey | None:
@@ -244,24 +247,13 @@ def _express_key() -> express.ScannerKey | None:
     return express.ScannerKey(user_id=user.id, is_admin=user.is_admin)
 
 
-def _express_outcome(admission: express.Admission) -> ScanOutcome:
-    row = admission.row
-    return ScanOutcome(
-        Result.OK,
-        express.CheckpointSeen.of(row),
-        admission.scanned_at,
-        check_in=express.CheckInMade(admission.check_in_id, admission.recorded_at),
-        person_row=row,
-    )
-
-
 @bp.post("/delegation")
 def delegation():
     from events.dbtypes import utcnow
 
     data = _body()
     checkpoint = services.checkpoint_for(g.scanner, data.get("checkpoint"))
-    scan_input = _scan_input(data, utcnow())
+    scan_input = scan_input_of(data, utcnow())
     leader = services.scanned_leader(scan_input, checkpoint)
     by_result = services.admit_delegation(g.scanner, checkpoint, leader, scan_input)
     admitted = [o.registration.name for o in by_result.get(Result.OK, [])]
@@ -352,35 +344,40 @@ def stats(checkpoint_id: int):
 # --- answers -------------------------------------------------------------------------------
 
 
-#: What the screen says for each result (translated when shown).
+def N_(text: str) -> str:  # noqa: N802 (the name gettext's extractor knows)
+    """Marks a message for translation; it is translated when shown."""
+    return text
+
+
+#: What the screen says for each result.
 RESULT_MESSAGES = {
-    Result.OK: _l("Welcome: checked in"),
-    Result.ALREADY: _l("Already checked in"),
-    Result.NOT_ALLOWED: _l("Not admitted here: category not allowed"),
-    Result.OUTSIDE_WINDOW: _l("Not open at this time"),
-    Result.CANCELLED: _l("Registration cancelled"),
-    Result.PENDING: _l("Registration not yet approved"),
-    Result.WAITLISTED: _l("On the waiting list: no place yet"),
-    Result.REVOKED: _l("Replaced badge: this code is no longer valid"),
-    Result.UNKNOWN: _l("Unknown code"),
-    Result.WRONG_EVENT: _l("Badge for another event"),
+    Result.OK: N_("Welcome: checked in"),
+    Result.ALREADY: N_("Already checked in"),
+    Result.NOT_ALLOWED: N_("Not admitted here: category not allowed"),
+    Result.OUTSIDE_WINDOW: N_("Not open at this time"),
+    Result.CANCELLED: N_("Registration cancelled"),
+    Result.PENDING: N_("Registration not yet approved"),
+    Result.WAITLISTED: N_("On the waiting list: no place yet"),
+    Result.REVOKED: N_("Replaced badge: this code is no longer valid"),
+    Result.UNKNOWN: N_("Unknown code"),
+    Result.WRONG_EVENT: N_("Badge for another event"),
 }
 
 
 def result_messages() -> dict[str, str]:
     """Every result's message in the staff member's language (for the scanner page)."""
-    return {result: str(message) for result, message in RESULT_MESSAGES.items()}
+    locale = current_locale()
+    return {result: message_in(result, locale) for result in RESULT_MESSAGES}
 
 
 def result_message(result: str) -> str:
-    return _message_in(result, current_locale())
+    return message_in(result, current_locale())
 
 
 @functools.lru_cache(maxsize=64)
-def _message_in(result: str, locale: str) -> str:
-    # Looking the catalogue up costs more than the rest of an answer: once per language.
-    with force_locale(locale):
-        return str(RESULT_MESSAGES[result])
+def message_in(result: str, locale: str) -> str:
+    """A result's message in ``locale``; from the catalogue once per language, no request needed."""
+    return i18n.catalogue(locale).gettext(RESULT_MESSAGES[result])
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -421,7 +418,7 @@ def answer(outcome: ScanOutcome, nonce: str) -> dict:
             "name": roster.localised_name(outcome.checkpoint),
             "kind": outcome.checkpoint.kind.value,
         },
-        "person": _person_of(outcome) if shows_person or outcome.person_row else None,
+        "person": _person_of(outcome) if shows_person else None,
         "check_in": _check_in(outcome),
         "first": _first(outcome),
         "reentry": outcome.reentry,
@@ -464,33 +461,53 @@ def _first(outcome: ScanOutcome) -> dict | None:
 
 
 def _person_of(outcome: ScanOutcome) -> dict:
-    if outcome.person_row is not None:
-        return _person_from_row(outcome.person_row)
     return _person(outcome.registration, outcome.checkpoint)
 
 
-def _person_from_row(row) -> dict:
-    """The same as :func:`_person`, from the columns of the common case's lookup."""
-    english = current_locale().startswith("en")
+def express_answer(admission: express.Admission, nonce: str, locale: str, badge_url) -> dict:
+    """:func:`answer` for a scan the express lane recorded, from its row; needs no request."""
+    row = admission.row
+    english = locale.startswith("en")
     return {
-        "id": row.id,
-        "name": row.name,
-        "name_en": row.name_en or "",
-        "organisation": row.organisation or "",
-        "position": row.position or "",
-        "status": str(row.status),
-        "category": {
-            "code": row.category_code,
-            "name": (row.category_name_en if english else None) or row.category_name_zh,
-            "color": row.category_color,
+        "result": Result.OK,
+        "message": message_in(Result.OK, locale),
+        "replayed": False,
+        "nonce": nonce,
+        "scanned_at": _iso(admission.scanned_at),
+        "checkpoint": {
+            "id": row.checkpoint_id,
+            "name": express.CheckpointSeen.of(row).name_for(locale),
+            "kind": row.kind,
         },
-        "delegation": (
-            {"id": row.delegation_id, "name": row.delegation_name, "is_leader": False}
-            if row.delegation_id is not None
-            else None
-        ),
-        "attention": row.staff_note if row.needs_attention else None,
-        "badge_url": _badge_path(row.event_id, row.id),
+        "person": {
+            "id": row.id,
+            "name": row.name,
+            "name_en": row.name_en or "",
+            "organisation": row.organisation or "",
+            "position": row.position or "",
+            "status": row.status,
+            "category": {
+                "code": row.category_code,
+                "name": (row.category_name_en if english else None) or row.category_name_zh,
+                "color": row.category_color,
+            },
+            "delegation": (
+                {"id": row.delegation_id, "name": row.delegation_name, "is_leader": False}
+                if row.delegation_id is not None
+                else None
+            ),
+            "attention": row.staff_note if row.needs_attention else None,
+            "badge_url": badge_url,
+        },
+        "check_in": {
+            "id": admission.check_in_id,
+            "undo_until": _iso(admission.recorded_at + services.UNDO_WINDOW),
+        },
+        "first": None,
+        "reentry": False,
+        "conflict": False,
+        "window": None,
+        "event": None,
     }
 
 

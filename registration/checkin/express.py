@@ -170,14 +170,6 @@ class CheckpointSeen:
 
 
 @dataclass(frozen=True)
-class CheckInMade:
-    """What an answer shows of the check-in made."""
-
-    id: int
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
 class Admission:
     """An everyday scan recorded: the row read (person and checkpoint) and the check-in."""
 
@@ -187,11 +179,11 @@ class Admission:
     recorded_at: datetime
 
 
-def admit(scanner: ScannerKey, checkpoint_id: int, scan) -> Admission | None:
+def admit(scanner: ScannerKey, checkpoint_id: int, scan, pool=None) -> Admission | None:
     """Record ``scan`` if it is the everyday case; None (nothing written) otherwise."""
     if scan.secret is None or scan.offline:
         return None
-    engine = _engine()
+    engine = pool or engine_of_app()
     if engine is None:
         return None
     connection = engine.raw_connection()
@@ -245,7 +237,7 @@ def _note_seen(cursor, row) -> None:
 # --- the pool --------------------------------------------------------------------------------
 
 
-def _engine():
+def engine_of_app():
     """The express lane's own small pool on the app's PostgreSQL; None on other databases."""
     extensions = current_app.extensions
     if ENGINE_KEY not in extensions:

@@ -130,8 +130,6 @@ class ScanOutcome:
     conflict: bool = False
     #: What ``describe`` made of the outcome before the commit (see record_scan).
     description: object = None
-    #: The person's columns when the express lane decided the scan (:mod:`.express`).
-    person_row: object = None
 
 
 def secret_digest(secret: str) -> str:

@@ -1,0 +1,143 @@
+"""Dedicated scanners' everyday scans, answered before Flask's request handling.
+
+A gate's scanner (``Authorization: Bearer hwd_…``) sends no cookie: it has no
+session, no language of its own and no CSRF token, and the scan API has no
+rate limit. For such a scan, Flask's request context, session, rate limiter,
+locale selection and response hooks cost more than the scan's own work, at a
+door where a morning's thousands of people each wait for it. This WSGI layer
+takes exactly that request (``POST`` to the scan endpoint with a device token,
+a length-declared JSON body and neither cookie nor query string), records it
+in the express lane (:mod:`.express`) when it is the everyday case, and
+answers what the API would, with the same headers. Everything else, including
+every request it cannot fully judge, goes on to Flask with the body it read,
+untouched: the API decides as always.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BuildError
+
+from events.dbtypes import utcnow
+from events.i18n import DEFAULT_LOCALE
+from events.web import HSTS, SECURITY_HEADERS
+
+SCAN_PATH = "/api/checkin/scan"
+#: Set on a request the doorway took and left to the scan API.
+DECLINED = "huiwu.express_declined"
+logger = logging.getLogger(__name__)
+
+
+class Doorway:
+    """WSGI middleware in front of the app's own WSGI callable (see the module docstring)."""
+
+    def __init__(self, app, wsgi_app):
+        self.flask_app = app
+        self.wsgi_app = wsgi_app
+        self.pool = None
+        self.pool_known = False
+
+    def __call__(self, environ, start_response):
+        body = self._candidate_body(environ) if self._express_pool() is not None else None
+        if body is not None:
+            try:
+                answer = self._answer(environ, body)
+            except Exception:  # noqa: BLE001 (the full path answers, replaying what landed)
+                logger.exception("the doorway failed; the scan API answers instead")
+                answer = None
+            if answer is not None:
+                return self._respond(environ, start_response, answer)
+            environ["wsgi.input"] = io.BytesIO(body)  # what Flask reads instead
+            environ[DECLINED] = True  # the scan API need not ask the express lane again
+        return self.wsgi_app(environ, start_response)
+
+    def _candidate_body(self, environ) -> bytes | None:
+        """The request body when this is a device's plain scan; None to leave it to Flask."""
+        from registration.checkin.api import MAX_BODY
+
+        if (
+            environ.get("PATH_INFO") != SCAN_PATH
+            or environ.get("REQUEST_METHOD") != "POST"
+            or not environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
+            or environ.get("HTTP_COOKIE")
+            or environ.get("QUERY_STRING")
+        ):
+            return None
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or "")
+        except ValueError:
+            return None
+        if not 0 < length <= MAX_BODY:
+            return None
+        return environ["wsgi.input"].read(length)
+
+    def _answer(self, environ, body: bytes) -> dict | None:
+        from registration.checkin import api, devices, express, services
+
+        token_hash = devices.token_hash(environ["HTTP_AUTHORIZATION"][7:].strip())
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        if token_hash is None or not isinstance(data, dict):
+            return None
+        checkpoint_id = data.get("checkpoint")
+        try:
+            scan = api.scan_input_of(data, utcnow())
+        except services.ScanRefused:
+            return None
+        if not services.in_id_range(checkpoint_id):
+            return None
+        admission = express.admit(
+            express.ScannerKey(token_hash=token_hash), checkpoint_id, scan, self.pool
+        )
+        if admission is None:
+            return None
+        row = admission.row
+        badge_url = self._badge_path(environ, row.event_id, row.id)
+        return api.express_answer(admission, scan.nonce, DEFAULT_LOCALE, badge_url)
+
+    def _express_pool(self):
+        """The express lane's pool; None on databases without one (SQLite)."""
+        if not self.pool_known:
+            from registration.checkin import express
+
+            with self.flask_app.app_context():
+                self.pool = express.engine_of_app()
+            self.pool_known = True
+        return self.pool
+
+    def _badge_path(self, environ, event_id: int, registration_id: int) -> str | None:
+        adapter = self.flask_app.url_map.bind_to_environ(environ)
+        try:
+            return adapter.build(
+                "badges.single", {"event_id": event_id, "registration_id": registration_id}
+            )
+        except BuildError:
+            return None
+
+    def _respond(self, environ, start_response, answer: dict):
+        payload = (self.flask_app.json.dumps(answer) + "\n").encode("utf-8")  # as jsonify
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(payload))),
+            *SECURITY_HEADERS,
+            ("Cache-Control", "no-store"),
+        ]
+        if environ.get("wsgi.url_scheme") == "https":
+            headers.append(HSTS)
+        start_response("200 OK", headers)
+        return [payload]
+
+
+def install(app) -> None:
+    """Put the doorway right in front of the app: behind a proxy fix, so it sees the real scheme."""
+    outer = app.wsgi_app
+    if isinstance(outer, ProxyFix):
+        outer.app = Doorway(app, outer.app)
+    else:
+        app.wsgi_app = Doorway(app, outer)
