@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import request_started
 from sqlalchemy import text
 
 from app import db
@@ -107,10 +108,11 @@ def comparable(answer: dict) -> dict:
     return kept
 
 
-@pytest.mark.parametrize("lang", ["zh_Hans_CN", "en"])
+@pytest.mark.parametrize("lang", [None, "zh_Hans_CN", "en"])
 def test_both_lanes_answer_alike(
     app, event, organiser, gate, make_registration, monkeypatch, lanes, lang
 ):
+    """Without a cookie the doorway answers; with one (a language) the scan API does."""
     delegation = add_delegation(app, event)
     people = [
         make_registration(
@@ -127,19 +129,104 @@ def test_both_lanes_answer_alike(
         for number in range(2)
     ]
     device = device_api(app, event, organiser)
-    device.client.get(f"/?lang={lang}")
+    if lang:
+        device.client.get(f"/?lang={lang}")
     express_answer = device.result(gate, people[0].ticket_secret)
     monkeypatch.setattr(express, "admit", lambda *args, **kwargs: None)
     full_answer = device.result(gate, people[1].ticket_secret)
     assert lanes == [on_postgres(app)]
     assert comparable(express_answer) == comparable(full_answer)
     assert express_answer["person"]["delegation"]["name"] == "邹城代表团"
-    for answer, registration in zip((express_answer, full_answer), people, strict=True):
-        assert answer["person"]["id"] == registration.id
-        assert str(registration.id) in answer["person"]["badge_url"]
+    badges = [
+        answer["person"]["badge_url"].rsplit(str(registration.id), 1)
+        for answer, registration in zip((express_answer, full_answer), people, strict=True)
+    ]
+    assert badges[0] == badges[1] and len(badges[0]) == 2
     english = lang == "en"
     assert express_answer["checkpoint"]["name"] == ("Main entrance" if english else "主入口")
     assert express_answer["message"] == ("Welcome: checked in" if english else "欢迎：签到成功")
+
+
+@pytest.fixture
+def flask_requests(app):
+    """How many requests reached Flask's request handling."""
+    started: list[object] = []
+
+    def count(sender, **extra):
+        started.append(sender)
+
+    request_started.connect(count, app)
+    yield started
+    request_started.disconnect(count, app)
+
+
+def test_a_devices_everyday_scan_is_answered_before_flask(
+    app, event, organiser, gate, person, flask_requests
+):
+    device = device_api(app, event, organiser)
+    first = device.scan(gate, person.ticket_secret)
+    assert first.status_code == 200 and first.get_json()["result"] == "ok"
+    assert len(flask_requests) == (0 if on_postgres(app) else 1)
+    again = device.scan(gate, person.ticket_secret)  # not everyday: the scan API answers
+    assert again.get_json()["result"] == "already_checked_in"
+    assert len(flask_requests) == (1 if on_postgres(app) else 2)
+    assert headers_of(first) == headers_of(again)
+    assert first.headers["Cache-Control"] == "no-store"
+    assert first.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert first.get_data().endswith(b"}\n") and again.get_data().endswith(b"}\n")
+
+
+def headers_of(response) -> dict:
+    return {name: value for name, value in response.headers.items() if name != "Content-Length"}
+
+
+@pytest.mark.parametrize(
+    "body, status, error",
+    [
+        (b"{not json", 400, "bad_json"),
+        (b"[1, 2]", 400, "bad_json"),
+        (b'{"secret": "X", "checkpoint": 1}', 400, "missing_nonce"),
+        (b'{"checkpoint": 1, "nonce": "nonce-0001"}', 400, "missing_secret"),
+        (b'{"secret": "X", "checkpoint": "1", "nonce": "nonce-0001"}', 400, "bad_checkpoint"),
+        (
+            b'{"secret": "X", "nonce": "nonce-0001", "pad": "' + b"x" * 5000 + b'"}',
+            413,
+            "too_large",
+        ),
+    ],
+)
+def test_the_doorway_passes_bad_requests_on_intact(
+    app, event, organiser, gate, person, body, status, error
+):
+    device = device_api(app, event, organiser)
+    response = device.client.post(
+        "/api/checkin/scan", data=body, headers=device.headers, content_type="application/json"
+    )
+    assert (response.status_code, response.get_json()["error"]) == (status, error)
+    assert count(app, ScanAttempt) == 0
+
+
+def test_a_wrong_token_is_401_whatever_the_body(app, event, organiser, gate, person):
+    for token in ("hwd_" + "x" * 43, "not-a-token"):
+        for body in (
+            {"secret": person.ticket_secret, "checkpoint": gate, "nonce": "n-00000001"},
+            [],
+        ):
+            response = app.test_client().post(
+                "/api/checkin/scan", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+            assert (response.status_code, response.get_json()["error"]) == (
+                401,
+                "bad_device_token",
+            )
+    assert count(app, CheckIn) == 0
+
+
+def test_a_language_in_the_query_string_is_the_scan_apis(app, event, organiser, gate, person):
+    device = device_api(app, event, organiser)
+    body = {"secret": person.ticket_secret, "checkpoint": gate, "nonce": str(uuid.uuid4())}
+    response = device.client.post("/api/checkin/scan?lang=en", json=body, headers=device.headers)
+    assert response.get_json()["message"] == "Welcome: checked in"
 
 
 def add_delegation(app, event) -> int:

@@ -38,6 +38,8 @@ class Doorway:
     def __init__(self, app, wsgi_app):
         self.flask_app = app
         self.wsgi_app = wsgi_app
+        self.url_map = app.url_map
+        self.adapters = {}
         self.pool = None
         self.pool_known = False
 
@@ -112,7 +114,12 @@ class Doorway:
         return self.pool
 
     def _badge_path(self, environ, event_id: int, registration_id: int) -> str | None:
-        adapter = self.flask_app.url_map.bind_to_environ(environ)
+        # A path needs no host: one adapter per mount point serves every request.
+        script_name = environ.get("SCRIPT_NAME") or "/"
+        adapter = self.adapters.get(script_name)
+        if adapter is None:
+            adapter = self.url_map.bind("localhost", script_name=script_name)
+            self.adapters[script_name] = adapter
         try:
             return adapter.build(
                 "badges.single", {"event_id": event_id, "registration_id": registration_id}
@@ -127,6 +134,7 @@ class Doorway:
             ("Content-Length", str(len(payload))),
             *SECURITY_HEADERS,
             ("Cache-Control", "no-store"),
+            ("Vary", "Cookie"),  # a cookie could have chosen another language
         ]
         if environ.get("wsgi.url_scheme") == "https":
             headers.append(HSTS)

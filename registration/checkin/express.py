@@ -26,12 +26,12 @@ scan goes the full way.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 from flask import current_app
-from psycopg.rows import namedtuple_row
 from sqlalchemy import create_engine
 
 from app import db
@@ -188,7 +188,7 @@ def admit(scanner: ScannerKey, checkpoint_id: int, scan, pool=None) -> Admission
         return None
     connection = engine.raw_connection()
     try:
-        return _admit_on(connection.driver_connection, scanner, checkpoint_id, scan)
+        return _admit_on(_LaneState.of(connection), scanner, checkpoint_id, scan)
     except psycopg.IntegrityError:
         return None  # the nonce was used before: the full path replays or refuses it
     except psycopg.OperationalError:
@@ -198,7 +198,33 @@ def admit(scanner: ScannerKey, checkpoint_id: int, scan, pool=None) -> Admission
         connection.close()
 
 
-def _admit_on(connection, scanner: ScannerKey, checkpoint_id: int, scan) -> Admission | None:
+class _LaneState:
+    """Kept with each pooled connection: its cursor, and a row type per statement.
+
+    Both are per scan otherwise, and making a row type means reading the
+    names of 30 columns.
+    """
+
+    def __init__(self, connection):
+        self.cursor = connection.driver_connection.cursor()
+        self.row_types: dict[str, type] = {}
+
+    @classmethod
+    def of(cls, connection) -> _LaneState:
+        state = connection.info.get(ENGINE_KEY)
+        if state is None:
+            state = connection.info[ENGINE_KEY] = cls(connection)
+        return state
+
+    def row(self, statement: str, values):
+        row_type = self.row_types.get(statement)
+        if row_type is None:
+            names = [column.name for column in self.cursor.description]
+            row_type = self.row_types[statement] = namedtuple("ExpressRow", names)
+        return row_type._make(values)
+
+
+def _admit_on(lane: _LaneState, scanner: ScannerKey, checkpoint_id: int, scan):
     when = scan.scanned_at or utcnow()
     params = {
         "checkpoint_id": checkpoint_id,
@@ -215,13 +241,13 @@ def _admit_on(connection, scanner: ScannerKey, checkpoint_id: int, scan) -> Admi
     else:
         statement = ADMIT_BY_USER
         params.update(user_id=scanner.user_id, is_admin=scanner.is_admin)
-    with connection.cursor(row_factory=namedtuple_row) as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-        if row is None:
-            return None  # not the everyday case, or admitted here before
-        if scanner.token_hash is not None:
-            _note_seen(cursor, row)
+    lane.cursor.execute(statement, params)
+    values = lane.cursor.fetchone()
+    if values is None:
+        return None  # not the everyday case, or admitted here before
+    row = lane.row(statement, values)
+    if scanner.token_hash is not None:
+        _note_seen(lane.cursor, row)
     return Admission(row, when, row.check_in_id, row.check_in_recorded_at)
 
 
