@@ -945,6 +945,11 @@ LAYERS = [
 
 #: (label, end of the file's path, function): cumulative time, whatever calls it.
 STEPS = [
+    ("doorway (a device's everyday scan, before Flask)", "checkin/doorway.py", "__call__"),
+    ("  express lane: one statement", "checkin/express.py", "admit"),
+    ("    pool checkout and return", "sqlalchemy/pool/base.py", "_checkout"),
+    ("  the answer's dict (express_answer)", "checkin/api.py", "express_answer"),
+    ("  the answer's JSON and headers", "checkin/doorway.py", "_respond"),
     ("whole request (Flask.wsgi_app)", "flask/app.py", "wsgi_app"),
     ("  pool checkout (pre-ping)", "sqlalchemy/pool/base.py", "_checkout"),
     ("  rate limiter", "flask_limiter/extension.py", "_check_request_limit"),

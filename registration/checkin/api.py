@@ -18,6 +18,9 @@ Errors
     ``too_large`` (413, bodies over 4 KB).
 
 ``POST /api/checkin/scan``
+    (A dedicated scanner's everyday scan is answered by the doorway,
+    :mod:`registration.checkin.doorway`, before Flask's request handling: the
+    same answer, the same headers, in one database statement.)
     Request: ``{"secret": "…", "checkpoint": 12, "nonce": "uuid",
     "scanned_at": "2026-09-25T01:02:03Z"?, "offline": false?}``. Instead of
     ``secret`` a search result may send ``"registration": 345``. The secret

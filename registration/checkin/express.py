@@ -192,7 +192,10 @@ def admit(scanner: ScannerKey, checkpoint_id: int, scan, pool=None) -> Admission
     except psycopg.IntegrityError:
         return None  # the nonce was used before: the full path replays or refuses it
     except psycopg.OperationalError:
+        broken = connection.driver_connection.broken
         connection.invalidate()
+        if broken:  # the server went away: its other connections are gone too
+            engine.dispose()
         return None
     finally:
         connection.close()
