@@ -17,6 +17,7 @@ from app import db
 from registration.checkin import express
 from registration.checkin.models import CheckIn, CheckpointKind, ScanAttempt, ScannerDevice
 from registration.models import Delegation, DelegationKind, DelegationStatus, RegistrationStatus
+from tests import test_checkin_api
 from tests.test_checkin_api import (
     add_category,
     add_checkpoint,
@@ -25,6 +26,11 @@ from tests.test_checkin_api import (
     device_api,
     staff_api,
 )
+
+# The scan API's own people and event, shared rather than copied.
+organiser = test_checkin_api.organiser
+staff = test_checkin_api.staff
+event = test_checkin_api.event
 
 
 def on_postgres(app) -> bool:
@@ -44,21 +50,6 @@ def lanes(monkeypatch):
 
     monkeypatch.setattr(express, "admit", spy)
     return seen
-
-
-@pytest.fixture
-def organiser(make_user):
-    return make_user("organiser@huiwu.example", name="陈组织")
-
-
-@pytest.fixture
-def staff(make_user):
-    return make_user("staff@huiwu.example", name="李检票")
-
-
-@pytest.fixture
-def event(make_event, organiser, staff):
-    return make_event(organiser=organiser, staff=staff)
 
 
 @pytest.fixture
