@@ -6,6 +6,7 @@ lane may only ever decline (and write nothing), never decide differently.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,8 @@ from flask import request_started
 from sqlalchemy import text
 
 from app import db
-from registration.checkin import express
+from events.models import User
+from registration.checkin import devices, express
 from registration.checkin.models import CheckIn, CheckpointKind, ScanAttempt, ScannerDevice
 from registration.models import Delegation, DelegationKind, DelegationStatus, RegistrationStatus
 from tests import test_checkin_api
@@ -330,8 +332,113 @@ def test_a_device_bound_elsewhere_or_revoked_is_declined(
     wrong = device_api(app, event, organiser)
     wrong.headers["Authorization"] = "Bearer hwd_" + "x" * 43
     assert wrong.scan(gate, person.ticket_secret).status_code == 401
-    assert lanes == [False, False]
+    revoked = device_api(app, event, organiser, name="旧扫描枪")
+    with app.app_context():
+        device = db.session.execute(
+            db.select(ScannerDevice).where(ScannerDevice.name == "旧扫描枪")
+        ).scalar_one()
+        devices.revoke(device, db.session.get(User, organiser.id))
+        db.session.commit()
+    assert revoked.scan(gate, person.ticket_secret).status_code == 401
+    assert lanes == [False, False, False]
     assert count(app, CheckIn) == 0 and count(app, ScanAttempt) == 0
+
+
+def test_a_device_of_another_event_is_declined(
+    app, event, organiser, gate, person, make_event, lanes
+):
+    elsewhere = make_event(organiser=organiser, title_zh="泰山论坛")
+    refused = device_api(app, elsewhere, organiser).scan(gate, person.ticket_secret)
+    assert refused.status_code == 404 and refused.get_json()["error"] == "unknown_checkpoint"
+    assert lanes == [False] and count(app, CheckIn) == 0
+
+
+@pytest.mark.parametrize("secret", ["ABC\u0000DEF", "\ud800", "   ", "x" * 300])
+def test_garbage_secrets_never_reach_the_database(
+    app, event, organiser, staff, gate, person, lanes, secret
+):
+    for scanner in (device_api(app, event, organiser), staff_api(app, staff)):
+        body = json.dumps({"secret": secret, "checkpoint": gate, "nonce": str(uuid.uuid4())})
+        response = scanner.client.post(
+            "/api/checkin/scan", data=body, headers=scanner.headers, content_type="application/json"
+        )
+        expected = (400, "missing_secret") if not secret.strip() else (200, None)
+        assert (response.status_code, response.get_json().get("error")) == expected
+        if response.status_code == 200:
+            assert response.get_json()["result"] == "unknown"
+    assert True not in lanes and count(app, CheckIn) == 0
+
+
+def test_organisers_and_site_admins_take_the_express_lane(
+    app, event, organiser, gate, make_registration, make_user, lanes
+):
+    admin = make_user("admin@huiwu.example", admin=True, name="管理员")
+    people = [
+        make_registration(event, name=f"代表{n}", mobile=f"+861390000{n:04d}") for n in (1, 2)
+    ]
+    for user, someone in zip((organiser, admin), people, strict=True):
+        assert staff_api(app, user).result(gate, someone.ticket_secret)["result"] == "ok"
+    assert lanes == [on_postgres(app)] * 2
+    assert {c.staff_id for c in check_ins(app)} == {organiser.id, admin.id}
+
+
+def test_a_window_not_yet_open_is_declined(app, event, organiser, person, lanes):
+    later = add_checkpoint(app, event, "晚宴", opens_at=datetime.now(UTC) + timedelta(hours=2))
+    answer = device_api(app, event, organiser).result(later, person.ticket_secret)
+    assert answer["result"] == "outside_window" and lanes == [False]
+
+
+@pytest.mark.parametrize(
+    "leader_mobile, member_mobile, express_admits",
+    [
+        ("", "+8613900000001", False),  # no leader mobile: the same name is the leader
+        ("+8613800000000", "+8613900000001", True),  # same name, another mobile: a member
+    ],
+)
+def test_the_leader_is_matched_by_mobile_else_by_name(
+    app,
+    event,
+    organiser,
+    gate,
+    make_registration,
+    lanes,
+    leader_mobile,
+    member_mobile,
+    express_admits,
+):
+    with app.app_context():
+        delegation = Delegation(
+            event_id=event.id,
+            name="曲阜代表团",
+            kind=DelegationKind.CITY,
+            status=DelegationStatus.APPROVED,
+            leader_name="孔令德",
+            leader_mobile=leader_mobile or None,
+        )
+        db.session.add(delegation)
+        db.session.commit()
+        delegation_id = delegation.id
+    someone = make_registration(
+        event, name="孔令德", mobile=member_mobile, delegation_id=delegation_id
+    )
+    answer = device_api(app, event, organiser).result(gate, someone.ticket_secret)
+    assert answer["result"] == "ok"
+    assert answer["person"]["delegation"]["is_leader"] is not express_admits
+    assert lanes == [express_admits and on_postgres(app)]
+
+
+def test_answers_are_compact_json_on_both_lanes(
+    app, event, organiser, gate, person, make_registration
+):
+    """Byte for byte as jsonify writes them, whichever lane answered."""
+    other = make_registration(event, name="孔繁华", mobile="+8613900000001")
+    device = device_api(app, event, organiser)
+    by_doorway = device.scan(gate, person.ticket_secret)
+    device.client.set_cookie("seen", "1")  # a cookie: the scan API answers
+    by_api = device.scan(gate, other.ticket_secret)
+    for response in (by_doorway, by_api):
+        body = response.get_data(as_text=True)
+        assert body == json.dumps(json.loads(body), separators=(",", ":"), sort_keys=True) + "\n"
 
 
 def test_staff_assigned_elsewhere_are_declined(app, event, staff, person, lanes):

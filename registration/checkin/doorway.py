@@ -127,8 +127,16 @@ class Doorway:
         except BuildError:
             return None
 
+    def _json(self, answer: dict) -> str:
+        """Byte for byte what ``jsonify`` writes: compact, or indented when debugging."""
+        provider = self.flask_app.json
+        compact = provider.compact
+        if compact or (compact is None and not self.flask_app.debug):
+            return provider.dumps(answer, separators=(",", ":"))
+        return provider.dumps(answer, indent=2)
+
     def _respond(self, environ, start_response, answer: dict):
-        payload = (self.flask_app.json.dumps(answer) + "\n").encode("utf-8")  # as jsonify
+        payload = (self._json(answer) + "\n").encode("utf-8")
         headers = [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(payload))),

@@ -26,6 +26,7 @@ scan goes the full way.
 
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,13 +34,17 @@ from datetime import datetime
 import psycopg
 from flask import current_app
 from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import db
 from events.dbtypes import utcnow
 from registration.checkin.models import SESSION_DOORS_OPEN, Checkpoint, CheckpointKind
+from registration.ticket_codes import looks_like_secret
 
 ENGINE_KEY = "huiwu.checkin_express"
 POOL_SIZE = 4
+#: Seconds a scan waits for a free connection before the full path takes it.
+POOL_WAIT = 1.0
 
 _COLUMNS = """
   c.id AS checkpoint_id, c.event_id AS checkpoint_event_id, c.name_zh AS checkpoint_name_zh,
@@ -181,20 +186,24 @@ class Admission:
 
 def admit(scanner: ScannerKey, checkpoint_id: int, scan, pool=None) -> Admission | None:
     """Record ``scan`` if it is the everyday case; None (nothing written) otherwise."""
-    if scan.secret is None or scan.offline:
-        return None
+    if scan.secret is None or scan.offline or not looks_like_secret(scan.secret):
+        return None  # garbage (a NUL, a lone surrogate…) must not even reach the driver
     engine = pool or engine_of_app()
     if engine is None:
         return None
-    connection = engine.raw_connection()
+    try:
+        connection = engine.raw_connection()
+    except SQLAlchemyError:
+        return None  # no connection soon enough (all busy, the server down): the full path
     try:
         return _admit_on(_LaneState.of(connection), scanner, checkpoint_id, scan)
     except psycopg.IntegrityError:
         return None  # the nonce was used before: the full path replays or refuses it
-    except psycopg.OperationalError:
-        broken = connection.driver_connection.broken
-        connection.invalidate()
-        if broken:  # the server went away: its other connections are gone too
+    except psycopg.Error:
+        # A timeout or a cancelled statement leaves the connection usable; a lost
+        # server leaves none of its connections usable.
+        if connection.driver_connection.broken:
+            connection.invalidate()
             engine.dispose()
         return None
     finally:
@@ -255,12 +264,17 @@ def _admit_on(lane: _LaneState, scanner: ScannerKey, checkpoint_id: int, scan):
 
 
 def _note_seen(cursor, row) -> None:
-    """A device's last use, written at most once a minute (as :func:`devices.note_seen`)."""
+    """A device's last use, written at most once a minute (as :func:`devices.note_seen`).
+
+    Best effort: the scan is recorded already, and a failure here must not
+    turn it into a retry.
+    """
     from registration.checkin.devices import SEEN_RESOLUTION
 
     now = utcnow()
     if row.last_seen_at is None or now - row.last_seen_at > SEEN_RESOLUTION:
-        cursor.execute(SEEN, {"now": now, "device_id": row.device_id})
+        with contextlib.suppress(psycopg.Error):
+            cursor.execute(SEEN, {"now": now, "device_id": row.device_id})
 
 
 # --- the pool --------------------------------------------------------------------------------
@@ -278,10 +292,18 @@ def _make_engine():
     url = db.engine.url
     if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
         return None
+    # The app's own options (connect_args: TLS, a schema's search_path…), not its pool's.
+    options = {
+        key: value
+        for key, value in (current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).items()
+        if not key.startswith(("pool", "max_overflow", "isolation_level"))
+    }
     return create_engine(
         url,
+        **options,
         pool_size=POOL_SIZE,
-        max_overflow=POOL_SIZE,
+        max_overflow=2 * POOL_SIZE,
+        pool_timeout=POOL_WAIT,
         pool_pre_ping=False,
         pool_reset_on_return=None,
         isolation_level="AUTOCOMMIT",
