@@ -222,15 +222,17 @@ def test_a_language_in_the_query_string_is_the_scan_apis(app, event, organiser, 
     assert response.get_json()["message"] == "Welcome: checked in"
 
 
-def add_delegation(app, event) -> int:
+def add_delegation(
+    app, event, *, name="邹城代表团", leader_name="周团长", leader_mobile="+8613800000000"
+) -> int:
     with app.app_context():
         delegation = Delegation(
             event_id=event.id,
-            name="邹城代表团",
+            name=name,
             kind=DelegationKind.CHAMBER,
             status=DelegationStatus.APPROVED,
-            leader_name="周团长",
-            leader_mobile="+8613800000000",
+            leader_name=leader_name,
+            leader_mobile=leader_mobile,
         )
         db.session.add(delegation)
         db.session.commit()
@@ -406,18 +408,9 @@ def test_the_leader_is_matched_by_mobile_else_by_name(
     member_mobile,
     express_admits,
 ):
-    with app.app_context():
-        delegation = Delegation(
-            event_id=event.id,
-            name="曲阜代表团",
-            kind=DelegationKind.CITY,
-            status=DelegationStatus.APPROVED,
-            leader_name="孔令德",
-            leader_mobile=leader_mobile or None,
-        )
-        db.session.add(delegation)
-        db.session.commit()
-        delegation_id = delegation.id
+    delegation_id = add_delegation(
+        app, event, name="曲阜代表团", leader_name="孔令德", leader_mobile=leader_mobile or None
+    )
     someone = make_registration(
         event, name="孔令德", mobile=member_mobile, delegation_id=delegation_id
     )

@@ -333,11 +333,8 @@ def test_a_failed_run_leaves_the_draft_untouched(
     assert "排程保持不变" in page
 
 
-def test_a_roadshow_changed_during_the_run_is_not_overwritten(
-    app, client, login_as, roadshow, monkeypatch, tmp_path
-):
-    event = roadshow["event"]
-    before = _keep_a_draft(app, event, roadshow)
+def _solver_waiting_for_a_flag(app, monkeypatch, tmp_path):
+    """The real solver, started only once the returned file exists: a run that stays busy."""
     flag = tmp_path / "go"
     script = tmp_path / "slow_solver.py"
     script.write_text(
@@ -348,6 +345,15 @@ def test_a_roadshow_changed_during_the_run_is_not_overwritten(
         "sys.exit(main(['roadshow', sys.argv[-1], '--time-limit', '0']))\n"
     )
     monkeypatch.setitem(app.config, "ROADSHOW_SOLVER_COMMAND", [sys.executable, str(script)])
+    return flag
+
+
+def test_a_roadshow_changed_during_the_run_is_not_overwritten(
+    app, client, login_as, roadshow, monkeypatch, tmp_path
+):
+    event = roadshow["event"]
+    before = _keep_a_draft(app, event, roadshow)
+    flag = _solver_waiting_for_a_flag(app, monkeypatch, tmp_path)
     login_as(db_user(app, "organiser@huiwu.example"))
     url = f"/manage/{event.id}/roadshow"
     client.post(f"{url}/runs", data={"csrf_token": csrf_token(client, url)})
@@ -824,16 +830,7 @@ def test_hand_moves_made_during_a_run_are_not_overwritten(
     event = roadshow["event"]
     login_as(db_user(app, "organiser@huiwu.example"))
     start_run(client, app, event)
-    flag = tmp_path / "go"
-    script = tmp_path / "slow_solver.py"
-    script.write_text(
-        "import os, sys, time\n"
-        f"while not os.path.exists({str(flag)!r}):\n"
-        "    time.sleep(0.05)\n"
-        "from events.roadshow.scheduling import main\n"
-        "sys.exit(main(['roadshow', sys.argv[-1], '--time-limit', '0']))\n"
-    )
-    monkeypatch.setitem(app.config, "ROADSHOW_SOLVER_COMMAND", [sys.executable, str(script)])
+    flag = _solver_waiting_for_a_flag(app, monkeypatch, tmp_path)
     url = f"/manage/{event.id}/roadshow"
     client.post(f"{url}/runs", data={"csrf_token": csrf_token(client, url)})
     with app.app_context():

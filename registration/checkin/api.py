@@ -134,7 +134,7 @@ def _authenticate():
         g.device_token = header[7:].strip()
         if request.endpoint != "checkin_api.scan":
             _authenticate_device()
-        # A scan checks its token in the express lane's read (see scan).
+        # A scan checks its token in the express lane's statement (see scan).
         return
     if not current_user.is_authenticated:
         _refuse("unauthorized", "sign in as staff or use a device token", 401)
@@ -219,7 +219,6 @@ def _express_answer() -> dict | None:
     Nothing is refused here: a bad request or an unusual scan goes the full
     way, which checks the token first and answers precisely.
     """
-    from events.dbtypes import utcnow
 
     if request.environ.get(doorway.DECLINED):
         return None
@@ -228,18 +227,33 @@ def _express_answer() -> dict | None:
         return None
     try:
         data = _body()
-        checkpoint_id = data.get("checkpoint")
-        scan_input = scan_input_of(data, utcnow())
-    except (ScanRefused, HTTPException):
+    except HTTPException:
         return None
-    if not services.in_id_range(checkpoint_id):
+    admitted = express_scan(data, scanner)
+    if admitted is None:
         return None
-    admission = express.admit(scanner, checkpoint_id, scan_input)
-    if admission is None:
-        return None
+    admission, nonce = admitted
     row = admission.row
     badge_url = _badge_path(row.event_id, row.id)
-    return express_answer(admission, scan_input.nonce, current_locale(), badge_url)
+    return express_answer(admission, nonce, current_locale(), badge_url)
+
+
+def express_scan(data: dict, scanner: express.ScannerKey, pool=None):
+    """(admission, nonce) when the express lane recorded this scan request; else None.
+
+    A request the API would refuse is not refused here: it goes the full way.
+    """
+    from events.dbtypes import utcnow
+
+    checkpoint_id = data.get("checkpoint")
+    if not services.in_id_range(checkpoint_id):
+        return None
+    try:
+        scan_input = scan_input_of(data, utcnow())
+    except ScanRefused:
+        return None
+    admission = express.admit(scanner, checkpoint_id, scan_input, pool)
+    return (admission, scan_input.nonce) if admission is not None else None
 
 
 def _express_key() -> express.ScannerKey | None:

@@ -22,7 +22,6 @@ import logging
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
 
-from events.dbtypes import utcnow
 from events.i18n import DEFAULT_LOCALE
 from events.web import HSTS, SECURITY_HEADERS
 
@@ -78,7 +77,7 @@ class Doorway:
         return environ["wsgi.input"].read(length)
 
     def _answer(self, environ, body: bytes) -> dict | None:
-        from registration.checkin import api, devices, express, services
+        from registration.checkin import api, devices, express
 
         token_hash = devices.token_hash(environ["HTTP_AUTHORIZATION"][7:].strip())
         try:
@@ -87,21 +86,13 @@ class Doorway:
             return None
         if token_hash is None or not isinstance(data, dict):
             return None
-        checkpoint_id = data.get("checkpoint")
-        try:
-            scan = api.scan_input_of(data, utcnow())
-        except services.ScanRefused:
+        admitted = api.express_scan(data, express.ScannerKey(token_hash=token_hash), self.pool)
+        if admitted is None:
             return None
-        if not services.in_id_range(checkpoint_id):
-            return None
-        admission = express.admit(
-            express.ScannerKey(token_hash=token_hash), checkpoint_id, scan, self.pool
-        )
-        if admission is None:
-            return None
+        admission, nonce = admitted
         row = admission.row
         badge_url = self._badge_path(environ, row.event_id, row.id)
-        return api.express_answer(admission, scan.nonce, DEFAULT_LOCALE, badge_url)
+        return api.express_answer(admission, nonce, DEFAULT_LOCALE, badge_url)
 
     def _express_pool(self):
         """The express lane's pool; None on databases without one (SQLite)."""
