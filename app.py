@@ -43,7 +43,19 @@ limiter = Limiter(get_remote_address)
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides every other source."""
-    from events import auth, cli, config, dbtypes, i18n, manage, navigation, programme, views, web
+    from events import (
+        auth,
+        cli,
+        config,
+        dbpool,
+        dbtypes,
+        i18n,
+        manage,
+        navigation,
+        programme,
+        views,
+        web,
+    )
     from events.roadshow import (
         catalogue,
         match_admin,
@@ -80,6 +92,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
 
     db.init_app(app)
+    with app.app_context():
+        dbpool.install(app, db.engine)
     migrate.init_app(
         app,
         db,

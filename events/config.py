@@ -131,10 +131,10 @@ def normalise_database_url(url: str) -> str:
 
 
 def _apply_engine_options(app: Flask) -> None:
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        options.setdefault("pool_pre_ping", True)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    # No ``pool_pre_ping``: :mod:`events.dbpool` pings only connections that sat idle.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+        app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    )
 
 
 def _secret_key(app: Flask) -> str:

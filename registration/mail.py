@@ -217,28 +217,25 @@ _SENDER = _Sender()
 
 def send_pending(*, ids=None, limit: int = 200, ignore_schedule: bool = False) -> dict:
     """Send due messages (or exactly ``ids``, all of them); returns counts of sent and failed."""
-    if ids is not None and len(ids) > limit:
-        counts = {"sent": 0, "failed": 0}
-        for start in range(0, len(ids), limit):
-            done = send_pending(ids=ids[start : start + limit], limit=limit)
-            counts = {key: counts[key] + done[key] for key in counts}
-        return counts
-    statement = db.select(EmailOutbox.id).where(_sendable())
-    if ids is not None:
-        statement = statement.where(EmailOutbox.id.in_(ids))
-    elif not ignore_schedule:
-        statement = statement.where(EmailOutbox.next_attempt_at <= utcnow())
-    candidates = list(db.session.execute(statement.order_by(EmailOutbox.id).limit(limit)).scalars())
     counts = {"sent": 0, "failed": 0}
-    for message_id in candidates:
-        outcome = _send_one(message_id)
-        if outcome:
+    if ids is None:
+        batches = [_claim(limit=limit, due_only=not ignore_schedule)]
+    else:
+        batches = (
+            _claim(ids=ids[start : start + limit], limit=limit)
+            for start in range(0, len(ids), limit)
+        )
+    for claimed in batches:
+        for outcome in _send_claimed(claimed):
             counts[outcome] += 1
     return counts
 
 
 #: How long a sender holds a message it claimed; if it dies, the message is due again.
 SEND_LEASE = timedelta(minutes=10)
+#: Messages whose outcome is committed together: few, so that a sender dying
+#: in the middle of a batch sends few of them a second time after the lease.
+COMMIT_EVERY = 20
 
 
 def _sendable():
@@ -247,39 +244,63 @@ def _sendable():
     return (EmailOutbox.status == MailStatus.PENDING) | lapsed
 
 
-def _send_one(message_id: int) -> str | None:
-    """Send one message unless another sender claimed or sent it; "sent", "failed" or None.
+def _claim(*, ids=None, limit: int, due_only: bool = True) -> list[int]:
+    """Make up to ``limit`` sendable messages this sender's until the lease ends; their ids.
 
-    A sender claims a message (``sending``, until the end of a lease) in a
-    conditional update committed before it talks to the SMTP server: the
+    One conditional update, committed before any SMTP server is asked: the
     sender thread and ``flask outbox send`` may both look at a message, only
-    one claims it, on SQLite and PostgreSQL alike, and no lock is held while
-    the message goes out.
+    one claims it (on PostgreSQL a second claimant waits for the first and
+    then finds the message no longer sendable), and no lock is held while
+    the messages go out.
     """
-    claim = db.session.execute(
+    chosen = db.select(EmailOutbox.id).where(_sendable())
+    if ids is not None:
+        chosen = chosen.where(EmailOutbox.id.in_(ids))
+    elif due_only:
+        chosen = chosen.where(EmailOutbox.next_attempt_at <= utcnow())
+    chosen = chosen.order_by(EmailOutbox.id).limit(limit)
+    claimed = db.session.execute(
         update(EmailOutbox)
-        .where(EmailOutbox.id == message_id, _sendable())
-        .values(status=MailStatus.SENDING, next_attempt_at=utcnow() + SEND_LEASE),
+        .where(EmailOutbox.id.in_(chosen.scalar_subquery()), _sendable())
+        .values(status=MailStatus.SENDING, next_attempt_at=utcnow() + SEND_LEASE)
+        .returning(EmailOutbox.id),
         execution_options={"synchronize_session": False},
-    )
+    ).scalars()
+    claimed = sorted(claimed)
     db.session.commit()
-    if claim.rowcount != 1:
-        return None
-    message = db.session.get(EmailOutbox, message_id)
+    return claimed
+
+
+def _send_claimed(ids: list[int]):
+    """Send claimed messages over one SMTP session; yield "sent" or "failed" for each."""
+    with _Postman() as postman:
+        for start in range(0, len(ids), COMMIT_EVERY):
+            chunk = ids[start : start + COMMIT_EVERY]
+            messages = (
+                db.session.execute(
+                    db.select(EmailOutbox).where(EmailOutbox.id.in_(chunk)).order_by(EmailOutbox.id)
+                )
+                .scalars()
+                .all()
+            )
+            outcomes = [_send_one(message, postman) for message in messages]
+            db.session.commit()
+            yield from outcomes
+
+
+def _send_one(message: EmailOutbox, postman: _Postman) -> str:
     try:
         if message.render_context is not None:
             _render_now(message)
-        deliver(to_email_message(message))
+        postman.send(to_email_message(message))
     except Exception as error:  # any failure: retried later, given up after the last try
-        db.session.rollback()  # whatever rendering may have left half done
-        _record_failure(db.session.get(EmailOutbox, message_id), error)
-        outcome = "failed"
-    else:
-        message.status, message.sent_at = MailStatus.SENT, utcnow()
-        message.attempts += 1
-        outcome = "sent"
-    db.session.commit()
-    return outcome
+        # Forget whatever rendering may have set on the row before the failure.
+        db.session.expire(message)
+        _record_failure(message, error)
+        return "failed"
+    message.status, message.sent_at = MailStatus.SENT, utcnow()
+    message.attempts += 1
+    return "sent"
 
 
 def _record_failure(message: EmailOutbox, error: Exception) -> None:
@@ -338,24 +359,61 @@ def _attachment(attachment: dict) -> MIMEBase:
     return part
 
 
-def deliver(email: Message) -> None:
-    config = current_app.config
-    if config["MAIL_BACKEND"] == "console":
-        print(f"----- mail (console backend) -----\n{email.as_string()}", file=sys.stdout)
-        return
-    timeout = config["MAIL_TIMEOUT"]
-    if config["MAIL_USE_SSL"]:
-        client = smtplib.SMTP_SSL(
-            config["MAIL_SERVER"],
-            config["MAIL_PORT"],
-            timeout=timeout,
-            context=ssl.create_default_context(),
-        )
-    else:
-        client = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
-    with client:
-        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
-            client.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        client.send_message(email)
+class _Postman:
+    """One SMTP session for a batch of messages, opened on the first and closed at the end.
+
+    A message that fails closes the session; the next one opens a new one,
+    so one bad recipient or a dropped connection costs only that message.
+    """
+
+    def __init__(self):
+        self._config = current_app.config
+        self._client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> _Postman:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._close()
+
+    def send(self, email: Message) -> None:
+        if self._config["MAIL_BACKEND"] == "console":
+            print(f"----- mail (console backend) -----\n{email.as_string()}", file=sys.stdout)
+            return
+        try:
+            if self._client is None:
+                self._client = self._connect()
+            self._client.send_message(email)
+        except Exception:
+            self._close()
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self._config
+        server = (config["MAIL_SERVER"], config["MAIL_PORT"])
+        options = {
+            "timeout": config["MAIL_TIMEOUT"],
+            "local_hostname": config["MAIL_LOCAL_HOSTNAME"],
+        }
+        if config["MAIL_USE_SSL"]:
+            client = smtplib.SMTP_SSL(*server, context=ssl.create_default_context(), **options)
+        else:
+            client = smtplib.SMTP(*server, **options)
+        try:
+            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+                client.starttls(context=ssl.create_default_context())
+            if config["MAIL_USERNAME"]:
+                client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        except Exception:
+            client.close()
+            raise
+        return client
+
+    def _close(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()

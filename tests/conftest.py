@@ -243,10 +243,22 @@ def login_as(client):
 
 
 class CollectingHandler:
-    """An aiosmtpd handler that keeps every message it is given."""
+    """An aiosmtpd handler that keeps every message it is given.
+
+    It refuses recipients at ``REFUSED_DOMAIN``, as a server refuses an
+    unknown mailbox, and notes each message's connection (``peer``).
+    """
+
+    REFUSED_DOMAIN = "@refused.example.com"
 
     def __init__(self):
         self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.endswith(self.REFUSED_DOMAIN):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         import email
@@ -254,7 +266,12 @@ class CollectingHandler:
 
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(
-            {"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": message}
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "message": message,
+                "peer": session.peer,
+            }
         )
         return "250 Message accepted for delivery"
 

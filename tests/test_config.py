@@ -163,15 +163,17 @@ def test_normalise_database_url_routes_postgresql_through_psycopg(given, expecte
         ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
     ],
 )
-def test_database_url_from_the_environment_uses_psycopg_and_pings_the_pool(
+def test_database_url_from_the_environment_uses_psycopg_and_pings_idle_connections(
     instance, monkeypatch, given, expected
 ):
     monkeypatch.setenv("DATABASE_URL", given)
     app = create_app({"INSTANCE_PATH": str(instance)})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == expected
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    # Not on every checkout: events.dbpool pings connections that sat idle.
+    assert "pool_pre_ping" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     with app.app_context():
         assert db.engine.url.drivername == "postgresql+psycopg"
+        assert db.engine.pool.dispatch.checkout
 
 
 def test_without_database_url_the_database_is_sqlite_in_the_instance_folder(instance):

@@ -315,6 +315,55 @@ def test_sending_exact_ids_sends_all_of_them_past_one_batch(
     assert len(smtp_server.messages) == 5
 
 
+def queue_to(app, event, registration, recipients) -> list[int]:
+    with app.test_request_context("/"):
+        for recipient in recipients:
+            mail.queue(
+                "confirmation",
+                recipient,
+                locale="zh_Hans_CN",
+                event=db.session.get(Event, event.id),
+                registration=db.session.get(Registration, registration.id),
+            )
+        db.session.commit()
+    return [message.id for message in outbox(app)]
+
+
+def test_a_batch_goes_out_over_one_smtp_session(app, make_event, make_registration, smtp_server):
+    event = make_event()
+    recipients = [f"person{number}@example.com" for number in range(5)]
+    queue_to(app, event, make_registration(event), recipients)
+    with app.app_context():
+        assert mail.send_pending(ignore_schedule=True) == {"sent": 5, "failed": 0}
+    assert [m["to"][0] for m in smtp_server.messages] == recipients
+    assert len({m["peer"] for m in smtp_server.messages}) == 1
+
+
+def test_a_refused_recipient_fails_alone_and_the_batch_goes_on(
+    app, make_event, make_registration, smtp_server
+):
+    event = make_event()
+    refused = "nobody" + smtp_server.REFUSED_DOMAIN
+    recipients = ["a@example.com", "b@example.com", refused, "c@example.com"]
+    queue_to(app, event, make_registration(event), recipients)
+    with app.app_context():
+        assert mail.send_pending(ignore_schedule=True) == {"sent": 3, "failed": 1}
+    assert [m["to"][0] for m in smtp_server.messages] == [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+    ]
+    # The failure closed its session; the next message opened another.
+    assert len({m["peer"] for m in smtp_server.messages}) == 2
+    by_recipient = {message.recipient: message for message in outbox(app)}
+    failed = by_recipient.pop(refused)
+    assert (failed.status, failed.attempts) == (MailStatus.PENDING, 1)
+    assert failed.last_error.startswith("SMTPRecipientsRefused")
+    assert failed.subject  # the row keeps what it was queued with
+    assert {m.status for m in by_recipient.values()} == {MailStatus.SENT}
+    assert {m.attempts for m in by_recipient.values()} == {1}
+
+
 def test_two_senders_at_once_send_each_message_once(
     app, make_event, make_registration, smtp_server
 ):

@@ -1,0 +1,77 @@
+"""Pooled PostgreSQL connections are checked before use only after sitting idle.
+
+Each test cuts the server side of the pool's connection (as a server restart
+or an idle timeout would) and then asks the app for a query.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from app import db
+from tests.conftest import make_test_app
+
+
+@pytest.fixture
+def make_app(postgres_server, tmp_path):
+    url = postgres_server.create_database("huiwu_pool")
+    made = []
+
+    def make(idle_seconds: float):
+        app = make_test_app(
+            url, tmp_path / f"instance{len(made)}", DATABASE_PING_AFTER_IDLE=idle_seconds
+        )
+        made.append(app)
+        return app
+
+    yield make, postgres_server
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def backend_pid() -> int:
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    db.session.remove()  # the connection goes back to the pool
+    return pid
+
+
+def cut(server, pid: int) -> None:
+    with psycopg.connect(
+        host="127.0.0.1", port=server.port, user="postgres", dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+
+
+def test_an_idle_connection_that_was_cut_is_replaced_before_use(make_app):
+    make, server = make_app
+    app = make(idle_seconds=0)
+    with app.app_context():
+        first = backend_pid()
+        cut(server, first)
+        second = backend_pid()  # no error: the ping found the cut and reconnected
+    assert second != first
+
+
+def test_a_connection_in_steady_use_is_not_pinged(make_app):
+    """Proof that busy checkouts skip the round trip: a cut shows up in the query itself."""
+    make, server = make_app
+    app = make(idle_seconds=3600)
+    with app.app_context():
+        first = backend_pid()
+        cut(server, first)
+        with pytest.raises(OperationalError) as failure:
+            backend_pid()
+        assert failure.value.connection_invalidated
+        db.session.remove()
+        # One failure, then the pool has replaced the connection.
+        assert backend_pid() != first
+
+
+def test_sqlite_has_no_ping(tmp_path):
+    app = make_test_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path / "instance")
+    with app.app_context():
+        assert not db.engine.pool.dispatch.checkout
