@@ -15,6 +15,7 @@ import smtplib
 import ssl
 import sys
 import threading
+import time
 from datetime import timedelta
 from email import encoders
 from email.header import Header
@@ -186,6 +187,9 @@ class _Sender:
     from a master that may have imported the app).
     """
 
+    #: Seconds a woken sender waits before taking what was queued.
+    LINGER = 0.2
+
     def __init__(self):
         self._lock = threading.Lock()
         self._waiting: dict[Flask, list[int]] = {}
@@ -205,6 +209,10 @@ class _Sender:
     def _run(self) -> None:
         while True:
             self._wake.wait()
+            # Let the requests of the next moment add theirs: in a rush one
+            # batch then carries many messages, for one claim, one load and
+            # one commit, instead of a round of them per message.
+            time.sleep(self.LINGER)
             self._wake.clear()
             with self._lock:
                 batches, self._waiting = self._waiting, {}
