@@ -243,16 +243,24 @@ def _check(event: Event, category: Category, mobile: str, *, waitlist: bool) -> 
 
 
 def _counts_statement():
-    holding = Registration.status.in_(HOLDING_STATUSES)
+    # Holders only (at most the quota's worth of rows, however long the
+    # waiting list), and the mobile through its own index.
+    same_mobile = (
+        db.select(func.count(Registration.id))
+        .where(
+            Registration.event_id == bindparam("event_id"),
+            Registration.mobile == bindparam("mobile"),
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+        .scalar_subquery()
+    )
     return db.select(
-        func.count(Registration.id).filter(
-            Registration.category_id == bindparam("category_id"), holding
-        ),
-        func.count(Registration.id).filter(holding),
-        func.count(Registration.id).filter(Registration.mobile == bindparam("mobile")),
+        func.count(Registration.id).filter(Registration.category_id == bindparam("category_id")),
+        func.count(Registration.id),
+        same_mobile,
     ).where(
         Registration.event_id == bindparam("event_id"),
-        Registration.status.in_(ACTIVE_STATUSES),
+        Registration.status.in_(HOLDING_STATUSES),
     )
 
 
