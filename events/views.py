@@ -16,10 +16,12 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import db
+from events import i18n
 from events.auth import event_role_required, is_safe_next
 from events.forms import LanguageForm
 from events.models import Event, EventRole, EventStatus
@@ -97,8 +99,12 @@ def inject_language_form():
     # Mail is rendered with templates too, sometimes from commands with no request.
     if not has_request_context():
         return {}
-    # formdata=None: the switcher never reads the page's own POST (nor a refused body).
-    return {"language_form": LanguageForm(formdata=None, next=_current_path_without_lang())}
+    return {
+        # formdata=None: the switcher never reads the page's own POST (nor a refused body).
+        "language_form": LanguageForm(formdata=None, next=_current_path_without_lang()),
+        # A page's dozens of _() calls read this request's catalogue directly.
+        **i18n.bound_gettext(get_translations()),
+    }
 
 
 def _current_path_without_lang() -> str:
