@@ -1,22 +1,26 @@
-"""Check a pooled PostgreSQL connection before use only when it sat idle.
+"""Check a pooled PostgreSQL connection before use without a round trip when it can be.
 
 SQLAlchemy's ``pool_pre_ping`` asks the server on every checkout. In a
 registration rush the same few connections go out and come back hundreds of
 times a second, and that ping was one sample in ten of a worker's time: a
 round trip to learn what the previous request, a few milliseconds earlier,
-already showed. What breaks a connection is a server restart, a failover,
-an idle timeout or a firewall dropping a quiet socket. So a connection is
-pinged when it has been back in the pool for longer than
-``DATABASE_PING_AFTER_IDLE`` seconds (default 1), as before otherwise.
+already showed. So a checkout asks the server only when
 
-The price: a server restart in the middle of a busy second fails the one
-request that next uses each worker's connection (its transaction is rolled
-back, nothing is half written), and SQLAlchemy then replaces every
-connection the pool had opened before the failure.
+* the connection sat in the pool longer than ``DATABASE_PING_AFTER_IDLE``
+  seconds (default 1): a firewall or an idle timeout may have cut it
+  silently; or
+* its socket has something to read although no query is running: a server
+  that stops or restarts, or an administrator ending the session, sends its
+  farewell and closes the socket. Looking costs a ``select()`` call, not a
+  round trip.
+
+A dead connection is dropped and the pool hands out another, as with
+``pool_pre_ping``.
 """
 
 from __future__ import annotations
 
+import select
 import time
 
 from flask import Flask
@@ -28,7 +32,7 @@ _RETURNED_AT = "huiwu_returned_at"
 
 
 def install(app: Flask, engine: Engine) -> None:
-    """Ping ``engine``'s idle PostgreSQL connections on checkout (SQLite needs none)."""
+    """Ping ``engine``'s PostgreSQL connections on checkout when in doubt (SQLite needs none)."""
     if engine.dialect.name != "postgresql":
         return
     idle_seconds = float(app.config.get("DATABASE_PING_AFTER_IDLE", DEFAULT_IDLE_SECONDS))
@@ -37,16 +41,28 @@ def install(app: Flask, engine: Engine) -> None:
     def note_returned(dbapi_connection, record) -> None:
         record.info[_RETURNED_AT] = time.monotonic()
 
-    def ping_if_idle(dbapi_connection, record, proxy) -> None:
+    def ping_if_in_doubt(dbapi_connection, record, proxy) -> None:
         returned = record.info.pop(_RETURNED_AT, None)
-        # A connection just opened has nothing to prove.
-        if returned is None or time.monotonic() - returned < idle_seconds:
+        if returned is None:  # just opened: nothing to prove
+            return
+        idle = time.monotonic() - returned >= idle_seconds
+        if not idle and not _has_unread_input(dbapi_connection):
             return
         try:
             dialect.do_ping(dbapi_connection)
         except dialect.loaded_dbapi.Error as error:
             # The pool drops this connection and checks out another.
-            raise exc.DisconnectionError("an idle connection did not answer") from error
+            raise exc.DisconnectionError("a pooled connection did not answer") from error
 
     event.listen(engine, "checkin", note_returned)
-    event.listen(engine, "checkout", ping_if_idle)
+    event.listen(engine, "checkout", ping_if_in_doubt)
+
+
+def _has_unread_input(dbapi_connection) -> bool:
+    """Did the server send something while no query was running (its goodbye)?"""
+    try:
+        poller = select.poll()  # not select(): any descriptor number
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):  # no socket any more: let the ping find out
+        return True

@@ -9,7 +9,6 @@ from __future__ import annotations
 import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
 from app import db
 from tests.conftest import make_test_app
@@ -56,19 +55,34 @@ def test_an_idle_connection_that_was_cut_is_replaced_before_use(make_app):
     assert second != first
 
 
-def test_a_connection_in_steady_use_is_not_pinged(make_app):
-    """Proof that busy checkouts skip the round trip: a cut shows up in the query itself."""
+def test_a_connection_cut_while_busy_is_replaced_without_waiting_for_idle(make_app):
+    """A server restart mid-rush: the goodbye on the socket is seen at checkout."""
     make, server = make_app
     app = make(idle_seconds=3600)
     with app.app_context():
         first = backend_pid()
         cut(server, first)
-        with pytest.raises(OperationalError) as failure:
-            backend_pid()
-        assert failure.value.connection_invalidated
-        db.session.remove()
-        # One failure, then the pool has replaced the connection.
         assert backend_pid() != first
+
+
+def count_pings(monkeypatch, pings: list) -> None:
+    dialect = db.engine.dialect
+    real_ping = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+
+
+def test_a_connection_in_steady_use_is_not_pinged(make_app, monkeypatch):
+    make, _server = make_app
+    busy_pings, idle_pings = [], []
+    with make(idle_seconds=3600).app_context():
+        count_pings(monkeypatch, busy_pings)
+        pids = {backend_pid() for _ in range(20)}
+    assert len(pids) == 1 and busy_pings == []
+    with make(idle_seconds=0).app_context():
+        count_pings(monkeypatch, idle_pings)
+        for _ in range(3):
+            backend_pid()
+    assert len(idle_pings) == 2  # every checkout but the first, of a connection just opened
 
 
 def test_sqlite_has_no_ping(tmp_path):
