@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func
+from sqlalchemy.orm import selectinload
 
 from app import db
 from events import audit
@@ -139,11 +140,13 @@ def event_questions(event: Event, *, include_retired: bool = False) -> list[Ques
     return list(db.session.execute(statement, {"event_id": event.id}).scalars())
 
 
-# Built once: every sign-up page and sign-up asks for the questions.
+# Built once: every sign-up page and sign-up asks for the questions. Their
+# categories come in one more query, not one per question (``applies_to``).
 _ALL_QUESTIONS = (
     db.select(Question)
     .where(Question.event_id == bindparam("event_id"))
     .order_by(Question.position, Question.id)
+    .options(selectinload(Question.categories))
 )
 _ACTIVE_QUESTIONS = _ALL_QUESTIONS.where(Question.active.is_(True))
 

@@ -162,3 +162,48 @@ def test_removing_an_unanswered_question_deletes_it(app, client, setting):
     )
     with app.app_context():
         assert db.session.get(Question, saved.id) is None
+
+
+def statements_for(app, client, url) -> int:
+    from sqlalchemy import event as sa_event
+
+    seen = []
+
+    def note(*_args):
+        seen.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def add_questions(app, event, count: int) -> None:
+    with app.app_context():
+        delegate = db.session.execute(
+            db.select(Category).where(Category.event_id == event.id)
+        ).scalar()
+        for number in range(count):
+            question = Question(
+                event_id=event.id, kind=QuestionKind.TEXT, label_zh=f"问题{number}", position=number
+            )
+            if number % 2:
+                question.categories = [delegate]
+            db.session.add(question)
+        db.session.commit()
+
+
+def test_the_sign_up_page_reads_questions_categories_at_once(app, client, make_event):
+    """Not one query per question: the statements stay the same from one question to six."""
+    few, many = make_event(), make_event()
+    add_questions(app, few, 1)
+    add_questions(app, many, 6)
+    page = client.get(f"/e/{many.slug}/register").get_data(as_text=True)
+    assert page.count('class="question"') == 6
+    assert statements_for(app, client, f"/e/{many.slug}/register") == statements_for(
+        app, client, f"/e/{few.slug}/register"
+    )
