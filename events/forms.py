@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 
 from events.i18n import SUPPORTED_LOCALES
+from events.widgets import FastWidgets
 
 #: What a browser's datetime-local input sends and expects back (first format).
 LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -59,6 +60,9 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
+    class Meta(FastWidgets):  # on every page
+        pass
+
     locale = HiddenField(validators=[DataRequired(), AnyOf(list(SUPPORTED_LOCALES))])
     next = HiddenField()
 

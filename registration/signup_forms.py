@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from events.forms import choices
+from events.widgets import FastWidgets
 from registration.models import Question, QuestionKind
 from registration.question_forms import CheckboxListField
 
@@ -45,6 +46,9 @@ def mobile_field() -> StringField:
 
 class PersonFields(FlaskForm):
     """What every registration asks, also what a person may edit later."""
+
+    class Meta(FastWidgets):  # the pages of a registration rush
+        pass
 
     name = StringField(
         _l("Name"),
