@@ -191,9 +191,11 @@ def notify(registration: Registration, *, note: str = "", kind: str = "confirmat
 def welcome(registration: Registration, token: str | None = None, *, bulk: bool = False) -> str:
     """A new registration's manage link, and its confirmation when there is an address.
 
-    ``token``: one issued before the row was inserted. ``bulk`` (a roster
-    import): the message is inserted with the caller's next flush and
-    written when it is sent.
+    ``token``: one issued before the row was inserted. The message is
+    written when it is sent, from the rows as they are then: not while the
+    caller holds the quota locks (a sign-up holds them until it commits, and
+    every other sign-up of the event waits), nor thousands at once in a
+    roster import. ``bulk``: its insert waits for the caller's next flush.
     """
     token = (
         token
@@ -209,7 +211,7 @@ def welcome(registration: Registration, token: str | None = None, *, bulk: bool 
             registration=registration,
             manage_url=links.manage_url(token),
             flush=not bulk,
-            render_later=bulk,
+            render_later=True,
         )
     return token
 

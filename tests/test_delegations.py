@@ -359,6 +359,7 @@ def test_members_with_an_email_get_their_own_link(app, client, event, portal):
         portal + "/members", data=member_form(client, portal, event, email="zw@example.com")
     )
     with app.app_context():
+        mail.send_pending(ignore_schedule=True)  # written as it is sent
         message = db.session.execute(
             db.select(EmailOutbox).filter_by(recipient="zw@example.com")
         ).scalar_one()
