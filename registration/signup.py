@@ -186,14 +186,14 @@ def register(
     if check_window and not registration_open(event):
         raise RegistrationClosed(_l("Registration for this event is not open."))
     mobile = normalise_mobile(person.mobile)
-    if not waitlist:
+    if not waitlist and _may_be_full(category):
         # Refusals first, without the lock: in a rush most people find the
         # category full, and they need not queue for the lock to learn it. A
         # place freed meanwhile is not lost: the locked count below decides.
         _check(event, category, mobile, waitlist=False)
     if current_app.config.get("REGISTRATION_LOCKING", True):
         lock_quota_rows(event, category)
-    places = _check(event, category, mobile, waitlist=waitlist)
+    places = _check(event, category, mobile, waitlist=waitlist, locked=True)
     _race_window()
     status = Status.WAITLISTED if places == 0 else initial_status(event, category)
     registration = Registration(
@@ -225,18 +225,36 @@ def register(
     return registration
 
 
+#: Places left in a category when this process last counted them under the
+#: lock. Only a hint, to skip the unlocked count while plenty are left: the
+#: locked count decides, whatever other processes did since.
+_PLACES_SEEN: dict[int, int | None] = {}
+PLENTY = 20
+
+
+def _may_be_full(category: Category) -> bool:
+    if category.id not in _PLACES_SEEN:
+        return True
+    places = _PLACES_SEEN[category.id]
+    return places is not None and places < PLENTY
+
+
 def initial_status(event: Event, category: Category) -> Status:
     return (
         Status.PENDING if event.requires_approval or category.needs_approval else (Status.CONFIRMED)
     )
 
 
-def _check(event: Event, category: Category, mobile: str, *, waitlist: bool) -> int | None:
+def _check(
+    event: Event, category: Category, mobile: str, *, waitlist: bool, locked: bool = False
+) -> int | None:
     """Places left for ``mobile``; raises when it is taken or, unless ``waitlist``, full."""
     in_category, in_event, taken = _counts(event, category, mobile)
+    places = _places_left(event, category, in_category, in_event)
+    if locked:
+        _PLACES_SEEN[category.id] = places
     if taken:
         raise DuplicateMobile(_l("This mobile number is already registered for this event."))
-    places = _places_left(event, category, in_category, in_event)
     if places == 0 and not waitlist:
         raise QuotaFull(_l("This category is full."))
     return places

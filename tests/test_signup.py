@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func
 
 from app import db
 from events.models import Category, Event, EventStatus
@@ -117,6 +118,22 @@ def test_a_full_category_offers_the_waiting_list(app, open_event):
     with pytest.raises(signup.QuotaFull):
         sign_up(app, open_event, "13900000002")
     assert sign_up(app, open_event, "13900000002", waitlist=True) is (RegistrationStatus.WAITLISTED)
+
+
+def test_a_stale_hint_of_plenty_still_finds_the_category_full_under_the_lock(app, open_event):
+    """Another worker took the last place: this one skips its unlocked count, not the rule."""
+    set_quota(app, open_event, 20 + signup.PLENTY)
+    sign_up(app, open_event, "13900000001")  # this process has seen plenty of places
+    set_quota(app, open_event, 1)  # as if others had taken the rest meanwhile
+    with app.app_context():
+        _event, category = loaded(open_event.id)
+        assert not signup._may_be_full(category)
+    with pytest.raises(signup.QuotaFull):
+        sign_up(app, open_event, "13900000002")
+    with app.app_context():
+        assert db.session.execute(db.select(func.count(Registration.id))).scalar() == 1
+        _event, category = loaded(open_event.id)
+        assert signup._may_be_full(category)  # the locked count corrected the hint
 
 
 def test_the_event_capacity_counts_every_category(app, make_event, open_event):
