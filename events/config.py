@@ -91,6 +91,8 @@ def _defaults(app: Flask) -> dict:
         "LOGIN_RATE_LIMIT": "10 per minute;60 per hour",
         "LOGIN_ACCOUNT_RATE_LIMIT": "8 per 15 minutes",
         "PROXY_COUNT": 0,
+        # Seconds a pooled PostgreSQL connection may sit unused before checkout pings it.
+        "DATABASE_PING_AFTER_IDLE": 1.0,
         # Personal data of an archived event may be purged this long after it ends.
         "PRIVACY_RETENTION_DAYS": 180,
         # Outgoing mail: "console" prints messages (development), "smtp" sends them.

@@ -27,7 +27,6 @@ from flask import Flask
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
-DEFAULT_IDLE_SECONDS = 1.0
 _RETURNED_AT = "huiwu_returned_at"
 
 
@@ -35,7 +34,7 @@ def install(app: Flask, engine: Engine) -> None:
     """Ping ``engine``'s PostgreSQL connections on checkout when in doubt (SQLite needs none)."""
     if engine.dialect.name != "postgresql":
         return
-    idle_seconds = float(app.config.get("DATABASE_PING_AFTER_IDLE", DEFAULT_IDLE_SECONDS))
+    idle_seconds = float(app.config["DATABASE_PING_AFTER_IDLE"])
     dialect = engine.dialect
 
     def note_returned(dbapi_connection, record) -> None:
