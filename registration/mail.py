@@ -16,6 +16,7 @@ import ssl
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from email import encoders
 from email.header import Header
@@ -27,7 +28,8 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import Flask, current_app, g
 from flask_babel import force_locale, get_translations
-from sqlalchemy import inspect, update
+from sqlalchemy import inspect, null, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import db
 from events import i18n
@@ -226,24 +228,19 @@ _SENDER = _Sender()
 def send_pending(*, ids=None, limit: int = 200, ignore_schedule: bool = False) -> dict:
     """Send due messages (or exactly ``ids``, all of them); returns counts of sent and failed."""
     counts = {"sent": 0, "failed": 0}
-    if ids is None:
-        batches = [_claim(limit=limit, due_only=not ignore_schedule)]
-    else:
-        batches = (
-            _claim(ids=ids[start : start + limit], limit=limit)
-            for start in range(0, len(ids), limit)
-        )
-    for claimed in batches:
-        for outcome in _send_claimed(claimed):
-            counts[outcome] += 1
+    with _Postman() as postman:
+        for claimed in _claims(ids, limit, due_only=not ignore_schedule):
+            for outcome in _send_chunk(claimed, postman):
+                counts[outcome] += 1
     return counts
 
 
 #: How long a sender holds a message it claimed; if it dies, the message is due again.
 SEND_LEASE = timedelta(minutes=10)
-#: Messages whose outcome is committed together: few, so that a sender dying
-#: in the middle of a batch sends few of them a second time after the lease.
-COMMIT_EVERY = 20
+#: Messages claimed, sent and recorded together: few enough that their lease
+#: outlasts their sending even at the SMTP timeout each, and that a sender
+#: dying in the middle sends few of them a second time after the lease.
+CHUNK = 20
 
 
 def _sendable():
@@ -252,7 +249,23 @@ def _sendable():
     return (EmailOutbox.status == MailStatus.PENDING) | lapsed
 
 
-def _claim(*, ids=None, limit: int, due_only: bool = True) -> list[int]:
+def _claims(ids, limit: int, *, due_only: bool):
+    """Claim and yield the ids of one chunk after another, up to ``limit`` messages in all."""
+    if ids is not None:
+        for start in range(0, len(ids), CHUNK):
+            yield _claim(ids=ids[start : start + CHUNK], limit=CHUNK)
+        return
+    after, left = 0, limit
+    while left > 0:
+        # Past the last chunk's ids: a message that failed just now is not tried again.
+        claimed = _claim(after=after, limit=min(CHUNK, left), due_only=due_only)
+        if not claimed:
+            return
+        yield claimed
+        after, left = claimed[-1], left - len(claimed)
+
+
+def _claim(*, ids=None, after: int = 0, limit: int, due_only: bool = True) -> list[int]:
     """Make up to ``limit`` sendable messages this sender's until the lease ends; their ids.
 
     One conditional update, committed before any SMTP server is asked: the
@@ -261,7 +274,7 @@ def _claim(*, ids=None, limit: int, due_only: bool = True) -> list[int]:
     then finds the message no longer sendable), and no lock is held while
     the messages go out.
     """
-    chosen = db.select(EmailOutbox.id).where(_sendable())
+    chosen = db.select(EmailOutbox.id).where(_sendable(), EmailOutbox.id > after)
     if ids is not None:
         chosen = chosen.where(EmailOutbox.id.in_(ids))
     elif due_only:
@@ -279,53 +292,98 @@ def _claim(*, ids=None, limit: int, due_only: bool = True) -> list[int]:
     return claimed
 
 
-def _send_claimed(ids: list[int]):
-    """Send claimed messages over one SMTP session; yield "sent" or "failed" for each."""
-    with _Postman() as postman:
-        for start in range(0, len(ids), COMMIT_EVERY):
-            chunk = ids[start : start + COMMIT_EVERY]
-            messages = (
-                db.session.execute(
-                    db.select(EmailOutbox).where(EmailOutbox.id.in_(chunk)).order_by(EmailOutbox.id)
-                )
-                .scalars()
-                .all()
-            )
-            outcomes = [_send_one(message, postman) for message in messages]
-            db.session.commit()
-            yield from outcomes
+@dataclass
+class _Prepared:
+    """A claimed message made ready to go, or why it cannot be."""
+
+    id: int
+    kind: str
+    attempts: int
+    email: Message | None = None
+    rendered: dict | None = None  # columns written now, for a message queued unrendered
+    error: Exception | None = None
 
 
-def _send_one(message: EmailOutbox, postman: _Postman) -> str:
+def _send_chunk(ids: list[int], postman: _Postman):
+    """Write, send and record claimed messages; yield "sent" or "failed" for each.
+
+    The database is only read while the messages are written, nothing is held
+    while they go out, and the outcomes are recorded by id in one short
+    transaction: a message that fails (or a row deleted meanwhile) leaves the
+    others' outcomes as they are.
+    """
+    rows = db.session.execute(
+        db.select(EmailOutbox)
+        .where(EmailOutbox.id.in_(ids), EmailOutbox.status == MailStatus.SENDING)
+        .order_by(EmailOutbox.id)
+    ).scalars()
+    # What is recorded is read first: a failed read below expires the rows.
+    prepared = [(_Prepared(row.id, row.kind, row.attempts), row) for row in rows]
+    for item, message in prepared:
+        _prepare(item, message)
+    prepared = [item for item, _message in prepared]
+    db.session.rollback()  # the end of a read: what rendering set on the rows is in `prepared`
+    for item in prepared:
+        if item.error is None:
+            try:
+                postman.send(item.email)
+            except Exception as error:  # any failure: retried later, given up after the last try
+                item.error = error
+    _record(prepared)
+    db.session.commit()
+    return ["failed" if item.error else "sent" for item in prepared]
+
+
+def _prepare(item: _Prepared, message: EmailOutbox) -> None:
     try:
-        if message.render_context is not None:
-            _render_now(message)
-        postman.send(to_email_message(message))
-    except Exception as error:  # any failure: retried later, given up after the last try
-        # Forget whatever rendering may have set on the row before the failure.
-        db.session.expire(message)
-        _record_failure(message, error)
-        return "failed"
-    message.status, message.sent_at = MailStatus.SENT, utcnow()
-    message.attempts += 1
-    return "sent"
+        with db.session.no_autoflush:
+            if message.render_context is not None:
+                _render_now(message)
+                item.rendered = {column: getattr(message, column) for column in _RENDERED}
+                item.rendered["render_context"] = null()
+            item.email = to_email_message(message)
+    except Exception as error:  # recorded as this message's failure
+        item.error = error
+        if isinstance(error, SQLAlchemyError):
+            db.session.rollback()  # the next message reads in a new transaction
 
 
-def _record_failure(message: EmailOutbox, error: Exception) -> None:
-    message.attempts += 1
-    message.last_error = f"{type(error).__name__}: {error}"[:500]
-    if message.attempts > len(RETRY_DELAYS):
-        message.status = MailStatus.FAILED
+#: What rendering a message when it is sent fills in.
+_RENDERED = ("subject", "body_text", "body_html", "attachments")
+
+
+def _record(prepared: list[_Prepared]) -> None:
+    """Write each message's outcome by id, to rows still claimed."""
+    claimed = EmailOutbox.__table__.c.status == MailStatus.SENDING
+    table, now = EmailOutbox.__table__, utcnow()
+    for item in prepared:
+        if item.error is not None:
+            values = _failure(item)
+        else:
+            values = {"status": MailStatus.SENT, "sent_at": now, "attempts": item.attempts + 1}
+            values.update(item.rendered or {})
+        db.session.execute(update(table).where(table.c.id == item.id, claimed).values(**values))
+
+
+def _failure(item: _Prepared) -> dict:
+    attempts = item.attempts + 1
+    values = {
+        "attempts": attempts,
+        "last_error": f"{type(item.error).__name__}: {item.error}"[:500],
+    }
+    if attempts > len(RETRY_DELAYS) or isinstance(item.error, GoneMissing):
+        values["status"] = MailStatus.FAILED  # the last try, or nothing left to write about
     else:
-        message.status = MailStatus.PENDING
-        message.next_attempt_at = utcnow() + RETRY_DELAYS[message.attempts - 1]
+        values["status"] = MailStatus.PENDING
+        values["next_attempt_at"] = utcnow() + RETRY_DELAYS[attempts - 1]
     current_app.logger.warning(
         "mail %s (%s) not sent, attempt %s: %s",
-        message.id,
-        message.kind,
-        message.attempts,
-        type(error).__name__,
+        item.id,
+        item.kind,
+        attempts,
+        type(item.error).__name__,
     )
+    return values
 
 
 def to_email_message(message: EmailOutbox) -> Message:

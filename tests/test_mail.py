@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import text
+
 from app import db
 from events.models import Event
 from registration import mail
@@ -291,7 +293,8 @@ def test_messages_written_when_sent_fail_cleanly_without_their_registration(
     result = runner.invoke(args=["outbox", "send"])
     assert "Sent 0, failed 1." in result.output
     (message,) = outbox(app)
-    assert message.status is MailStatus.PENDING and "GoneMissing" in message.last_error
+    # Nothing is left to write about: given up at once, not retried for hours.
+    assert message.status is MailStatus.FAILED and "GoneMissing" in message.last_error
 
 
 def test_sending_exact_ids_sends_all_of_them_past_one_batch(
@@ -315,7 +318,7 @@ def test_sending_exact_ids_sends_all_of_them_past_one_batch(
     assert len(smtp_server.messages) == 5
 
 
-def queue_to(app, event, registration, recipients) -> list[int]:
+def queue_to(app, event, registration, recipients, **options) -> list[int]:
     with app.test_request_context("/"):
         for recipient in recipients:
             mail.queue(
@@ -324,6 +327,7 @@ def queue_to(app, event, registration, recipients) -> list[int]:
                 locale="zh_Hans_CN",
                 event=db.session.get(Event, event.id),
                 registration=db.session.get(Registration, registration.id),
+                **options,
             )
         db.session.commit()
     return [message.id for message in outbox(app)]
@@ -420,3 +424,77 @@ def test_a_message_claimed_by_a_sender_that_died_is_sent_after_its_lease(
         db.session.commit()
     assert "Sent 1, failed 0." in runner.invoke(args=["outbox", "send"]).output
     assert len(smtp_server.messages) == 1
+
+
+def while_sending(monkeypatch, on_call: int, action) -> None:
+    """Run ``action`` just before the ``on_call``-th message goes out."""
+    real_send, calls = mail._Postman.send, []
+
+    def send(postman, email):
+        calls.append(1)
+        if len(calls) == on_call:
+            action()
+        real_send(postman, email)
+
+    monkeypatch.setattr(mail._Postman, "send", send)
+
+
+def write_elsewhere(app, statement: str, **values) -> None:
+    """A write on another connection, as a sign-up in another worker would make."""
+    with app.app_context():
+        with db.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET lock_timeout = '2s'")
+            connection.execute(text(statement), values)
+            connection.commit()
+
+
+def test_nothing_is_locked_while_a_batch_goes_out(
+    app, make_event, make_registration, smtp_server, monkeypatch
+):
+    event = make_event()
+    recipients = ["a@example.com", "b@example.com"]
+    # Written when sent: reading the rows they need flushed earlier outcomes, and locked.
+    ids = queue_to(app, event, make_registration(event), recipients, render_later=True)
+    # The first message's row was read and sent: another worker can still write to it.
+    update_first = "UPDATE email_outbox SET last_error = 'touched' WHERE id = :id"
+    while_sending(monkeypatch, 2, lambda: write_elsewhere(app, update_first, id=ids[0]))
+    with app.app_context():
+        assert mail.send_pending(ignore_schedule=True) == {"sent": 2, "failed": 0}
+    statuses = {message.id: (message.status, message.last_error) for message in outbox(app)}
+    assert statuses == {ids[0]: (MailStatus.SENT, "touched"), ids[1]: (MailStatus.SENT, "")}
+
+
+def test_a_row_deleted_while_its_batch_goes_out_leaves_the_others_recorded(
+    app, make_event, make_registration, smtp_server, monkeypatch
+):
+    event = make_event()
+    recipients = ["a@example.com", "b@example.com", "c@example.com"]
+    ids = queue_to(app, event, make_registration(event), recipients)
+    delete_last = "DELETE FROM email_outbox WHERE id = :id"  # as erasing a person's data does
+    while_sending(monkeypatch, 2, lambda: write_elsewhere(app, delete_last, id=ids[2]))
+    with app.app_context():
+        mail.send_pending(ignore_schedule=True)
+    assert {m.id: m.status for m in outbox(app)} == {
+        ids[0]: MailStatus.SENT,
+        ids[1]: MailStatus.SENT,
+    }
+    assert len(smtp_server.messages) == 3  # the third was written before it was deleted
+
+
+def test_messages_are_claimed_a_chunk_at_a_time(
+    app, make_event, make_registration, smtp_server, monkeypatch
+):
+    """A lease covers one chunk's sending, not a whole run's: a slow server cannot outlast it."""
+    event = make_event()
+    queue_to(app, event, make_registration(event), [f"p{n}@example.com" for n in range(5)])
+    monkeypatch.setattr(mail, "CHUNK", 2)
+    seen = []
+
+    def note_statuses():
+        seen.append(sorted(message.status.value for message in outbox(app)))
+
+    while_sending(monkeypatch, 1, note_statuses)
+    with app.app_context():
+        assert mail.send_pending(ignore_schedule=True) == {"sent": 5, "failed": 0}
+    assert seen == [["pending", "pending", "pending", "sending", "sending"]]
