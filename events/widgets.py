@@ -27,7 +27,11 @@ def html_params(**kwargs) -> str:
         if value is False:
             continue
         name = escape(clean_key(key))
-        parts.append(name if value is True else f'{name}="{escape(value)}"')
+        if value is True:
+            parts.append(name)
+        else:
+            # Markup values are not escaped again, but a quote would still end the attribute.
+            parts.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
     return " ".join(parts)
 
 

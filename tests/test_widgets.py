@@ -20,6 +20,7 @@ ATTRIBUTES = [
     {"checked": False, "readonly": True, "maxlength": 100, "minlength": 0},
     {"data_question_id": 7, "aria_describedby": "name-help", "for_": "x"},
     {"value": Markup("<b>trusted</b>"), "placeholder": None, "step": 0.5},
+    {"value": Markup('a" onmouseover="alert(1)'), "title": Markup("&quot;ok&quot;")},
     {"title": "王立强 <董事长>", "autofocus": False, "lang": "zh-Hans"},
 ]
 
@@ -27,6 +28,11 @@ ATTRIBUTES = [
 @pytest.mark.parametrize("attributes", ATTRIBUTES)
 def test_attributes_are_written_as_wtforms_writes_them(attributes):
     assert widgets.html_params(**attributes) == wtforms_widgets.html_params(**attributes)
+
+
+def test_a_quote_in_trusted_markup_does_not_end_the_attribute():
+    written = widgets.html_params(value=Markup('a" onmouseover="alert(1)'))
+    assert written == 'value="a&quot; onmouseover=&quot;alert(1)"'
 
 
 def test_a_twin_keeps_its_widgets_settings():
