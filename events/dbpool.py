@@ -15,7 +15,11 @@ already showed. So a checkout asks the server only when
   round trip.
 
 A dead connection is dropped and the pool hands out another, as with
-``pool_pre_ping``.
+``pool_pre_ping``. What this does not see within the idle second, unlike
+``pool_pre_ping``, is a server host that vanished without closing anything
+(a failover) or a goodbye already read into a TLS buffer: the one request
+that next uses each such connection fails, its transaction rolled back, and
+SQLAlchemy then replaces every connection opened before the failure.
 """
 
 from __future__ import annotations
@@ -63,5 +67,5 @@ def _has_unread_input(dbapi_connection) -> bool:
         poller = select.poll()  # not select(): any descriptor number
         poller.register(dbapi_connection.fileno(), select.POLLIN)
         return bool(poller.poll(0))
-    except (OSError, ValueError):  # no socket any more: let the ping find out
+    except Exception:  # noqa: BLE001 -- no socket any more (the driver says so its own way): ping
         return True
