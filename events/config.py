@@ -133,10 +133,12 @@ def normalise_database_url(url: str) -> str:
 
 
 def _apply_engine_options(app: Flask) -> None:
-    # No ``pool_pre_ping``: :mod:`events.dbpool` pings only connections that sat idle.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
-        app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-    )
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # Database errors reach the log; the values in them (names, mobiles,
+    # message bodies) must not.
+    options.setdefault("hide_parameters", True)
+    # No ``pool_pre_ping``: :mod:`events.dbpool` pings only connections in doubt.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _secret_key(app: Flask) -> str:

@@ -303,3 +303,18 @@ def test_default_created_at_is_aware_utc(app):
         created = db.session.execute(db.select(User.created_at)).scalar_one()
     assert created.utcoffset() == timedelta(0)
     assert abs(datetime.now(UTC) - created) < timedelta(minutes=5)
+
+
+def test_database_errors_keep_personal_data_out_of_their_message(app):
+    """Errors are logged; the values bound to the failed statement must not be."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with app.app_context():
+        with pytest.raises(DBAPIError) as failure:
+            db.session.execute(
+                text("INSERT INTO no_such_table VALUES (:mobile)"), {"mobile": "+8613912345678"}
+            )
+        db.session.rollback()
+    assert "+8613912345678" not in str(failure.value)
+    assert "hidden" in str(failure.value)
