@@ -11,7 +11,7 @@ already showed. So a checkout asks the server only when
   silently; or
 * its socket has something to read although no query is running: a server
   that stops or restarts, or an administrator ending the session, sends its
-  farewell and closes the socket. Looking costs a ``select()`` call, not a
+  farewell and closes the socket. Looking costs a ``poll()`` call, not a
   round trip.
 
 A dead connection is dropped and the pool hands out another, as with

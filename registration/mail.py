@@ -305,7 +305,7 @@ class _Prepared:
 
 
 def _send_chunk(ids: list[int], postman: _Postman):
-    """Write, send and record claimed messages; yield "sent" or "failed" for each.
+    """Write, send and record claimed messages; "sent" or "failed" for each.
 
     The database is only read while the messages are written, nothing is held
     while they go out, and the outcomes are recorded by id in one short
@@ -354,8 +354,8 @@ _RENDERED = ("subject", "body_text", "body_html", "attachments")
 
 def _record(prepared: list[_Prepared]) -> None:
     """Write each message's outcome by id, to rows still claimed."""
-    claimed = EmailOutbox.__table__.c.status == MailStatus.SENDING
     table, now = EmailOutbox.__table__, utcnow()
+    claimed = table.c.status == MailStatus.SENDING
     for item in prepared:
         if item.error is not None:
             values = _failure(item)

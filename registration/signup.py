@@ -233,9 +233,7 @@ PLENTY = 20
 
 
 def _may_be_full(category: Category) -> bool:
-    if category.id not in _PLACES_SEEN:
-        return True
-    places = _PLACES_SEEN[category.id]
+    places = _PLACES_SEEN.get(category.id, 0)  # never counted here: it may be
     return places is not None and places < PLENTY
 
 
