@@ -13,8 +13,12 @@ reason printed.
 Each person is a fresh browser with its own cookies: it GETs the form (the
 session cookie and the ``csrf_token`` come with it) and POSTs it with a
 generated Chinese name, organisation, unique mobile and, three times in four,
-an email address (confirmations go to the console mail backend, in the
-gunicorn log). A 302 to ``/r/<token>`` is a sign-up done. When the category
+an email address. Mail goes to the console backend and, with ``--mail
+watcher`` (default, as README recommends for openings), is sent by ``nice -n
+19 flask outbox watch`` beside gunicorn, whose workers then send nothing;
+after the rush the bench waits until the outbox is empty and prints when the
+last message went and the watcher's CPU. ``--mail thread`` keeps each
+worker's sender thread. A 302 to ``/r/<token>`` is a sign-up done. When the category
 is full the page re-renders offering the waiting list and the person clicks
 "Join the waiting list" once: with ``--waitlist-post browser`` (default) the
 POST carries what a browser sends, any hidden ``waitlist`` input of the page
@@ -40,7 +44,8 @@ every sign-up POST. Targets: at least 100 sign-ups per second, p99 under
 250 ms, nobody oversold.
 
     .venv/bin/python bench/registration_rush.py [--clients 50] [--signups 1000]
-        [--quota 300] [--workers 2] [--waitlist-post browser] [--database-url URL]
+        [--quota 300] [--workers 2] [--waitlist-post browser] [--mail watcher]
+        [--database-url URL]
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
@@ -74,7 +79,12 @@ import psycopg  # noqa: E402
 from app import create_app, db  # noqa: E402
 from events.models import Category, Event, EventStatus  # noqa: E402
 from registration.demo import POSITIONS, People  # noqa: E402
-from registration.models import Registration, RegistrationStatus  # noqa: E402
+from registration.models import (  # noqa: E402
+    EmailOutbox,
+    MailStatus,
+    Registration,
+    RegistrationStatus,
+)
 from tests.pgserver import ThrowawayPostgres, find_bindir, free_port  # noqa: E402
 
 RUSH_SLUG, WARMUP_SLUG = "rush", "rush-warmup"
@@ -191,18 +201,23 @@ def count_in_database(app, category_id: int) -> Counter:
 # --- the server --------------------------------------------------------------------
 
 
-@contextmanager
-def gunicorn(url: str, workers: int, folder: Path, threads: int = 1):
-    """Serve ``app:create_app()`` on a free port; yield (port, master process)."""
-    port = free_port()
-    env = {
+def server_env(url: str, folder: Path, mail: str) -> dict[str, str]:
+    """The environment of the web server and of the outbox watcher."""
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "SECRET_KEY": SECRET_KEY,
         "HUIWU_INSTANCE_PATH": str(folder),
         "HUIWU_RATELIMIT_ENABLED": "false",
         "HUIWU_MAIL_BACKEND": "console",
+        "HUIWU_MAIL_SEND_AFTER_RESPONSE": mail,
     }
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int, folder: Path, threads: int = 1):
+    """Serve ``app:create_app()`` on a free port; yield (port, master process)."""
+    port = free_port()
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads)]
     command += ["-b", f"127.0.0.1:{port}", "app:create_app()"]
     log_path = folder / "gunicorn.log"
@@ -212,12 +227,57 @@ def gunicorn(url: str, workers: int, folder: Path, threads: int = 1):
         _wait_until_serving(port, process, log_path)
         yield port, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def outbox_watcher(env: dict[str, str], folder: Path):
+    """``flask outbox watch`` at the lowest priority, as README suggests; yield its process."""
+    command = ["nice", "-n", "19", sys.executable, "-m", "flask", "--app", "app"]
+    command += ["outbox", "watch", "--interval", "0.2"]
+    with (folder / "watcher.log").open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        yield process
+    finally:
+        _stop(process)
+
+
+def drain_outbox(app, watcher: subprocess.Popen | None, rush_ended: float) -> None:
+    """Wait for the watcher to send every message; say when the last went and its CPU."""
+    if watcher is None:
+        return
+    waiting = None
+    while time.monotonic() - rush_ended < 300:
+        with app.app_context():
+            waiting = db.session.execute(
+                db.select(db.func.count(EmailOutbox.id)).where(
+                    EmailOutbox.status.in_([MailStatus.PENDING, MailStatus.SENDING])
+                )
+            ).scalar_one()
+            db.session.remove()
+        if waiting == 0 or watcher.poll() is not None:
+            break
+        time.sleep(0.1)
+    with app.app_context():
+        sent = db.session.execute(
+            db.select(db.func.count(EmailOutbox.id)).where(EmailOutbox.status == MailStatus.SENT)
+        ).scalar_one()
+        db.engine.dispose()
+    cpu = process_cpu_seconds(watcher.pid)
+    print(
+        f"[mail] outbox watcher (nice 19): {sent} sent, {waiting} still queued, the last "
+        f"{time.monotonic() - rush_ended:.1f} s after the rush; its CPU {cpu or 0:.1f} s"
+    )
 
 
 def _wait_until_serving(port: int, process: subprocess.Popen, log_path: Path) -> None:
@@ -237,11 +297,17 @@ def workers_cpu_seconds(master: subprocess.Popen) -> float | None:
     """User plus system CPU of gunicorn's workers so far (Linux /proc), else None."""
     try:
         children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
-        ticks = 0
-        for pid in children:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+    seconds = [process_cpu_seconds(int(pid)) for pid in children]
+    return None if None in seconds else sum(seconds)
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU of one process so far (Linux /proc), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
     except (OSError, ValueError, IndexError):
         return None
 
@@ -566,12 +632,20 @@ def measure(url: str, args) -> str:
     with tempfile.TemporaryDirectory(prefix="huiwu-bench-") as folder:
         app = make_app(url, Path(folder))
         categories = seed(app, args.quota)
-        with gunicorn(url, args.workers, Path(folder), args.threads) as (port, master):
+        env = server_env(url, Path(folder), args.mail)
+        with (
+            gunicorn(env, args.workers, Path(folder), args.threads) as (port, master),
+            outbox_watcher(env, Path(folder))
+            if args.mail == "watcher"
+            else nullcontext() as watcher,
+        ):
             kind = "sync" if args.threads == 1 else f"gthread, {args.threads} threads each"
             print(f"[server] gunicorn -w {args.workers} ({kind}) on 127.0.0.1:{port}")
+            print(f"[mail] sent by: {args.mail}")
             base_rps = baseline(port, args.clients, args.baseline_requests)
             warm_up(port, args.clients, categories[WARMUP_SLUG], args.waitlist_post)
             tally, wall = rush(port, master, args, categories[RUSH_SLUG])
+            drain_outbox(app, watcher, time.monotonic())
         counts = count_in_database(app, categories[RUSH_SLUG])
         with app.app_context():
             db.drop_all()
@@ -593,6 +667,12 @@ def main() -> None:
         choices=("opened", "whole"),
         default="opened",
         help="opened: forms fetched before the timed rush; whole: each person fetches, then posts",
+    )
+    parser.add_argument(
+        "--mail",
+        choices=("watcher", "thread"),
+        default="watcher",
+        help="watcher: a niced `flask outbox watch` sends; thread: each worker's sender thread",
     )
     parser.add_argument("--database-url", help="PostgreSQL URL (its tables are recreated)")
     args = parser.parse_args()

@@ -105,7 +105,8 @@ def _defaults(app: Flask) -> dict:
         "MAIL_PASSWORD": None,
         "MAIL_TIMEOUT": 10,
         # After a response: "thread" hands queued mail to a per-process sender
-        # thread; "inline" sends it while the response closes (tests).
+        # thread; "inline" sends it while the response closes (tests);
+        # "watcher" leaves it to `flask outbox watch`, a process of its own.
         "MAIL_SEND_AFTER_RESPONSE": "thread",
         # The name said in EHLO; empty asks the system (a DNS lookup, slow where DNS is).
         "MAIL_LOCAL_HOSTNAME": None,

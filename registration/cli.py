@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app import db
@@ -105,6 +108,33 @@ def outbox_send(everything: bool) -> None:
     """Send pending messages (run from cron every minute in production)."""
     counts = mail.send_pending(ignore_schedule=everything)
     click.echo(f"Sent {counts['sent']}, failed {counts['failed']}.")
+
+
+@outbox.command("watch")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05, max=60),
+    default=0.5,
+    show_default=True,
+    help="Seconds to wait when nothing is due.",
+)
+def outbox_watch(interval: float) -> None:
+    """Keep sending messages as they are queued, until stopped (SIGTERM or Ctrl-C).
+
+    Run it beside the web server with HUIWU_MAIL_SEND_AFTER_RESPONSE=watcher:
+    the web workers then leave all mail to this process.
+    """
+    stopping = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_frame: stopping.set())
+    app = current_app._get_current_object()
+    click.echo(f"Watching the outbox every {interval:g} s; SIGTERM or Ctrl-C stops.")
+
+    def report(error: Exception) -> None:
+        app.logger.warning("outbox watch: %s, trying again", type(error).__name__)
+
+    counts = mail.watch(interval=interval, stopping=stopping, on_error=report)
+    click.echo(f"Stopped. Sent {counts['sent']}, failed {counts['failed']}.")
 
 
 @outbox.command("status")

@@ -141,7 +141,16 @@ def _render(name: str, context: dict) -> str:
     return current_app.jinja_env.get_template(name).render(context)
 
 
+#: What the web process does with mail its requests queued (``MAIL_SEND_AFTER_RESPONSE``).
+SEND_MODES = ("thread", "inline", "watcher")
+
+
 def init_app(app: Flask) -> None:
+    mode = app.config.get("MAIL_SEND_AFTER_RESPONSE", "thread")
+    if mode not in SEND_MODES:
+        raise ValueError(
+            f"MAIL_SEND_AFTER_RESPONSE must be one of {', '.join(SEND_MODES)}, not {mode!r}"
+        )
     app.after_request(_send_after_response)
 
 
@@ -153,20 +162,25 @@ def _send_after_response(response):
     the worker goes on to its next request while the thread talks to the
     SMTP server (batching what many requests queued meanwhile). ``"inline"``
     sends them while the response closes (tests use it, to read the mailbox
-    right after a request). Either way a message not sent (a crash, a stop)
-    stays pending in the outbox for ``flask outbox send``.
+    right after a request). ``"watcher"`` leaves them to ``flask outbox
+    watch``, a process of its own (see :func:`watch`). Either way a message
+    not sent (a crash, a stop) stays pending in the outbox for ``flask
+    outbox send``.
 
     Not ``call_on_close`` for the thread: Werkzeug's development server
     closes a keep-alive response only when the browser's next request on the
     connection ends, which held mail back for seconds.
     """
     queued = g.pop("queued_mail", [])
+    mode = current_app.config.get("MAIL_SEND_AFTER_RESPONSE", "thread")
+    if mode == "watcher":
+        return response
     # Identities, not attributes: the rows were committed and expired, and
     # reading ``id`` would load each one again.
     ids = [key[0] for key in (inspect(message).identity for message in queued) if key]
     if ids:
         app = current_app._get_current_object()
-        if app.config.get("MAIL_SEND_AFTER_RESPONSE", "thread") == "thread":
+        if mode == "thread":
             _SENDER.submit(app, ids)
         else:
             response.call_on_close(lambda: _send_in_context(app, ids))
@@ -233,6 +247,33 @@ def send_pending(*, ids=None, limit: int = 200, ignore_schedule: bool = False) -
             for outcome in _send_chunk(claimed, postman):
                 counts[outcome] += 1
     return counts
+
+
+def watch(*, interval: float, stopping: threading.Event, on_error=None) -> dict:
+    """Send what is due as it comes, until ``stopping`` is set; the counts sent and failed.
+
+    The web workers then spend nothing on mail: in a registration rush the
+    rendering, the QR codes and the SMTP sessions run here, in a process the
+    system may schedule after the workers (``nice``), and the messages go
+    out as soon as the rush leaves a CPU free. A full round is followed at
+    once by the next one; an empty round waits ``interval`` seconds. A
+    database or SMTP error is handed to ``on_error`` and the next round
+    tries again: the outbox keeps every message.
+    """
+    totals = {"sent": 0, "failed": 0}
+    while not stopping.is_set():
+        try:
+            counts = send_pending(limit=CHUNK)
+        except Exception as error:  # the database is away: wait and try again
+            db.session.rollback()
+            counts = {"sent": 0, "failed": 0}
+            if on_error is not None:
+                on_error(error)
+        for outcome, count in counts.items():
+            totals[outcome] += count
+        if sum(counts.values()) < CHUNK:
+            stopping.wait(interval)
+    return totals
 
 
 #: How long a sender holds a message it claimed; if it dies, the message is due again.

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from app import db
@@ -12,19 +20,25 @@ from registration import mail
 from registration.models import EmailOutbox, MailStatus, Registration
 from tests.pgserver import free_port
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def queue_confirmation(app, event, registration, locale="zh_Hans_CN"):
     with app.test_request_context("/"):
-        stored = db.session.get(Registration, registration.id)
-        mail.queue(
-            "confirmation",
-            "wangli@example.com",
-            locale=locale,
-            event=db.session.get(Event, event.id),
-            registration=stored,
-            attachments=[("badge.png", "image/png", b"\x89PNG fake")],
-        )
-        db.session.commit()
+        queue_confirmation_in_request(event, registration, locale)
+
+
+def queue_confirmation_in_request(event, registration, locale="zh_Hans_CN"):
+    stored = db.session.get(Registration, registration.id)
+    mail.queue(
+        "confirmation",
+        "wangli@example.com",
+        locale=locale,
+        event=db.session.get(Event, event.id),
+        registration=stored,
+        attachments=[("badge.png", "image/png", b"\x89PNG fake")],
+    )
+    db.session.commit()
 
 
 def outbox(app):
@@ -498,3 +512,122 @@ def test_messages_are_claimed_a_chunk_at_a_time(
     with app.app_context():
         assert mail.send_pending(ignore_schedule=True) == {"sent": 5, "failed": 0}
     assert seen == [["pending", "pending", "pending", "sending", "sending"]]
+
+
+def test_with_a_watcher_the_web_process_leaves_mail_queued(
+    app, make_event, make_registration, smtp_server
+):
+    """``watcher`` mode: a sign-up's confirmation waits for ``flask outbox watch``."""
+    event = make_event()
+    registration = make_registration(event)
+    app.config["MAIL_SEND_AFTER_RESPONSE"] = "watcher"
+    try:
+        with app.test_request_context("/"):
+            queue_confirmation_in_request(event, registration)
+            response = app.process_response(app.response_class("done"))
+            response.close()
+    finally:
+        app.config["MAIL_SEND_AFTER_RESPONSE"] = "inline"
+    assert smtp_server.messages == []
+    assert [m.status for m in outbox(app)] == [MailStatus.PENDING]
+
+
+def test_an_unknown_send_mode_stops_the_app_from_starting(tmp_path):
+    from tests.conftest import make_test_app
+
+    url = f"sqlite:///{tmp_path / 'huiwu.db'}"
+    with pytest.raises(ValueError, match="MAIL_SEND_AFTER_RESPONSE must be one of"):
+        make_test_app(url, tmp_path / "instance", MAIL_SEND_AFTER_RESPONSE="later")
+
+
+def watcher_process(app, smtp_port: int, instance: Path) -> subprocess.Popen:
+    """``flask outbox watch`` as production runs it: a process of its own, on the same database."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "HUIWU_INSTANCE_PATH": str(instance),
+        "HUIWU_MAIL_BACKEND": "smtp",
+        "HUIWU_MAIL_SERVER": "127.0.0.1",
+        "HUIWU_MAIL_PORT": str(smtp_port),
+        "HUIWU_MAIL_LOCAL_HOSTNAME": "app.huiwu.test",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "app",
+        "outbox",
+        "watch",
+        "--interval",
+        "0.1",
+    ]
+    return subprocess.Popen(
+        [*command, "--interval", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_until(condition, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_outbox_watcher_sends_what_is_queued_until_it_is_stopped(
+    app, make_event, make_registration, smtp_server, tmp_path
+):
+    event = make_event()
+    first = make_registration(event, name="王立", mobile="+8613900000011")
+    watcher = watcher_process(app, app.config["MAIL_PORT"], tmp_path / "instance")
+    try:
+        queue_confirmation(app, event, first)
+        assert wait_until(lambda: len(smtp_server.messages) == 1), "the first message never came"
+        # It keeps watching: a message queued later goes out too.
+        second = make_registration(event, name="李娜", mobile="+8613900000012")
+        queue_confirmation(app, event, second)
+        assert wait_until(lambda: len(smtp_server.messages) == 2), "the second message never came"
+        assert wait_until(lambda: [m.status for m in outbox(app)] == [MailStatus.SENT] * 2)
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        output, _ = watcher.communicate(timeout=30)
+    assert watcher.returncode == 0, output
+    assert "Stopped. Sent 2, failed 0." in output
+    assert "wangli@example.com" not in output  # no addresses in what it prints
+
+
+def test_the_watcher_goes_on_when_the_smtp_server_is_away(app, make_event, make_registration):
+    """A failed send is rescheduled (not lost, not retried in a loop); watching goes on."""
+    event = make_event()
+    registration = make_registration(event)
+    queue_confirmation(app, event, registration)
+    stopping = threading.Event()
+    saved = {key: app.config[key] for key in ("MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    results: list[dict] = []
+
+    def watch() -> None:
+        with app.app_context():
+            results.append(mail.watch(interval=0.05, stopping=stopping))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        assert wait_until(lambda: outbox(app)[0].attempts == 1)
+        time.sleep(0.3)  # several rounds: the message is not due again yet
+    finally:
+        stopping.set()
+        watcher.join(10)
+        app.config.update(saved)
+    (message,) = outbox(app)
+    assert results == [{"sent": 0, "failed": 1}]
+    assert message.status is MailStatus.PENDING and message.attempts == 1
+    assert message.next_attempt_at.replace(tzinfo=None) > datetime.now(UTC).replace(tzinfo=None)
