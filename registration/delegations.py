@@ -612,7 +612,7 @@ def _insert_members(delegation: Delegation, categories: dict, people: list[dict]
             to_status=registration.status.value,
             source="roster",
         )
-        services.welcome(registration, token, bulk=True)
+        services.welcome(registration, token, flush=False)
     audit.record(
         "delegation.roster_imported",
         "delegation",

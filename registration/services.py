@@ -188,14 +188,15 @@ def notify(registration: Registration, *, note: str = "", kind: str = "confirmat
         )
 
 
-def welcome(registration: Registration, token: str | None = None, *, bulk: bool = False) -> str:
+def welcome(registration: Registration, token: str | None = None, *, flush: bool = True) -> str:
     """A new registration's manage link, and its confirmation when there is an address.
 
     ``token``: one issued before the row was inserted. The message is
     written when it is sent, from the rows as they are then: not while the
     caller holds the quota locks (a sign-up holds them until it commits, and
     every other sign-up of the event waits), nor thousands at once in a
-    roster import. ``bulk``: its insert waits for the caller's next flush.
+    roster import. ``flush=False``: the message's insert waits for the
+    caller's next flush (or commit), one round of statements for all.
     """
     token = (
         token
@@ -210,7 +211,7 @@ def welcome(registration: Registration, token: str | None = None, *, bulk: bool 
             event=registration.event,
             registration=registration,
             manage_url=links.manage_url(token),
-            flush=not bulk,
+            flush=flush,
             render_later=True,
         )
     return token

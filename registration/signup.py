@@ -102,11 +102,16 @@ def registration_open(event: Event, now: datetime | None = None) -> bool:
     return now < closes
 
 
+# The statements a sign-up runs under the quota locks are written against the
+# tables, not the mapped classes: no ORM result handling while every other
+# sign-up of the event waits.
+_EVENTS, _CATEGORIES, _REGISTRATIONS = Event.__table__, Category.__table__, Registration.__table__
+
 #: One statement, one round trip: its row marks lock the event's row, then the category's.
 _LOCK_BOTH = (
-    db.select(Event.id, Category.id)
-    .join(Category, Category.event_id == Event.id)
-    .where(Event.id == bindparam("event_id"), Category.id == bindparam("category_id"))
+    db.select(_EVENTS.c.id, _CATEGORIES.c.id)
+    .join(_CATEGORIES, _CATEGORIES.c.event_id == _EVENTS.c.id)
+    .where(_EVENTS.c.id == bindparam("event_id"), _CATEGORIES.c.id == bindparam("category_id"))
     .with_for_update()
 )
 
@@ -191,16 +196,41 @@ def register(
         # category full, and they need not queue for the lock to learn it. A
         # place freed meanwhile is not lost: the locked count below decides.
         _check(event, category, mobile, waitlist=False)
+    # Everything but the status is made before the lock: every other sign-up
+    # of the event waits while it is held.
+    registration = _new_registration(event, category, person, mobile, locale)
     if current_app.config.get("REGISTRATION_LOCKING", True):
         lock_quota_rows(event, category)
     places = _check(event, category, mobile, waitlist=waitlist, locked=True)
     _race_window()
-    status = Status.WAITLISTED if places == 0 else initial_status(event, category)
+    registration.status = Status.WAITLISTED if places == 0 else initial_status(event, category)
+    # Only now: the delegation's member list would take it into the session,
+    # and the counts above would have flushed it half made.
+    registration.delegation = delegation
+    db.session.add(registration)
+    db.session.flush()
+    audit.record(
+        "registration.created",
+        "registration",
+        registration.id,
+        event_id=event.id,
+        actor_label=actor_label,
+        to_status=registration.status.value,
+    )
+    return registration
+
+
+def _new_registration(
+    event: Event,
+    category: Category,
+    person: Person,
+    mobile: str,
+    locale: str,
+) -> Registration:
+    """The row to insert, its status still to be decided; not in the session yet."""
     registration = Registration(
         event=event,
         category=category,
-        delegation=delegation,
-        status=status,
         name=normalise_name(person.name),
         name_en=normalise_name(person.name_en or "") or None,
         organisation=(person.organisation or "").strip(),
@@ -212,16 +242,6 @@ def register(
     # Issued before the insert (no second write); the secret itself is kept on
     # the object only, for the caller to send (see ``services.welcome``).
     registration.new_manage_token = links.issue_manage_token(registration)
-    db.session.add(registration)
-    db.session.flush()
-    audit.record(
-        "registration.created",
-        "registration",
-        registration.id,
-        event_id=event.id,
-        actor_label=actor_label,
-        to_status=status.value,
-    )
     return registration
 
 
@@ -261,23 +281,21 @@ def _check(
 def _counts_statement():
     # Holders only (at most the quota's worth of rows, however long the
     # waiting list), and the mobile through its own index.
+    rows = _REGISTRATIONS.c
     same_mobile = (
-        db.select(func.count(Registration.id))
+        db.select(func.count(rows.id))
         .where(
-            Registration.event_id == bindparam("event_id"),
-            Registration.mobile == bindparam("mobile"),
-            Registration.status.in_(ACTIVE_STATUSES),
+            rows.event_id == bindparam("event_id"),
+            rows.mobile == bindparam("mobile"),
+            rows.status.in_(ACTIVE_STATUSES),
         )
         .scalar_subquery()
     )
     return db.select(
-        func.count(Registration.id).filter(Registration.category_id == bindparam("category_id")),
-        func.count(Registration.id),
+        func.count(rows.id).filter(rows.category_id == bindparam("category_id")),
+        func.count(rows.id),
         same_mobile,
-    ).where(
-        Registration.event_id == bindparam("event_id"),
-        Registration.status.in_(HOLDING_STATUSES),
-    )
+    ).where(rows.event_id == bindparam("event_id"), rows.status.in_(HOLDING_STATUSES))
 
 
 #: Built once: composing the expression costs more than running it, in a rush.

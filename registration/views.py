@@ -108,7 +108,8 @@ def _try_register(event: Event, form):
         show_on_form(form, error)
         return None
     questionnaire.save_answers(registration, form.answers_for(category.id))
-    token = services.welcome(registration)
+    # Written with the commit's flush: the quota locks are held until then.
+    token = services.welcome(registration, flush=False)
     db.session.commit()
     flash(
         _(
