@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -118,11 +119,26 @@ def outbox_send(everything: bool) -> None:
     show_default=True,
     help="Seconds to wait when nothing is due.",
 )
-def outbox_watch(interval: float) -> None:
+@click.option(
+    "--yield-above",
+    type=click.FloatRange(min=0, max=1),
+    default=0.75,
+    show_default=True,
+    help="Wait while other processes keep more than this share of the CPUs busy (0: never).",
+)
+@click.option(
+    "--max-defer",
+    type=click.FloatRange(min=0),
+    default=30,
+    show_default=True,
+    help="Seconds a message may wait for the CPUs to calm down.",
+)
+def outbox_watch(interval: float, yield_above: float, max_defer: float) -> None:
     """Keep sending messages as they are queued, until stopped (SIGTERM or Ctrl-C).
 
     Run it beside the web server with HUIWU_MAIL_SEND_AFTER_RESPONSE=watcher:
-    the web workers then leave all mail to this process.
+    the web workers then leave all mail to this process, and in a rush it
+    lets them have the CPUs (on Linux), catching up as soon as they are free.
     """
     stopping = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
@@ -133,7 +149,13 @@ def outbox_watch(interval: float) -> None:
     def report(error: Exception) -> None:
         app.logger.warning("outbox watch: %s, trying again", type(error).__name__)
 
-    counts = mail.watch(interval=interval, stopping=stopping, on_error=report)
+    counts = mail.watch(
+        interval=interval,
+        stopping=stopping,
+        on_error=report,
+        is_busy=mail.CpuMeter().busier_than(yield_above) if yield_above else None,
+        max_defer=timedelta(seconds=max_defer),
+    )
     click.echo(f"Stopped. Sent {counts['sent']}, failed {counts['failed']}.")
 
 

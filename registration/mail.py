@@ -249,24 +249,33 @@ def send_pending(*, ids=None, limit: int = 200, ignore_schedule: bool = False) -
     return counts
 
 
-def watch(*, interval: float, stopping: threading.Event, on_error=None) -> dict:
+def watch(
+    *,
+    interval: float,
+    stopping: threading.Event,
+    on_error=None,
+    is_busy=None,
+    max_defer: timedelta = timedelta(seconds=30),
+) -> dict:
     """Send what is due as it comes, until ``stopping`` is set; the counts sent and failed.
 
     The web workers then spend nothing on mail: in a registration rush the
-    rendering, the QR codes and the SMTP sessions run here, in a process the
-    system may schedule after the workers (``nice``), and the messages go
-    out as soon as the rush leaves a CPU free. A full round is followed at
-    once by the next one; an empty round waits ``interval`` seconds. A
-    database or SMTP error is handed to ``on_error`` and the next round
-    tries again: the outbox keeps every message.
+    rendering, the QR codes and the SMTP sessions run here. ``is_busy``
+    (see :class:`CpuMeter`) says when the machine's CPUs are taken: the
+    watcher then gives way to the sign-ups, unless a message has waited
+    ``max_defer`` already, and sends the backlog when the rush eases. A full
+    round is followed at once by the next one; an empty or deferred round
+    waits ``interval`` seconds. A database or SMTP error is handed to
+    ``on_error`` and the next round tries again: the outbox keeps every message.
     """
     totals = {"sent": 0, "failed": 0}
     while not stopping.is_set():
+        counts = {"sent": 0, "failed": 0}
         try:
-            counts = send_pending(limit=CHUNK)
+            if is_busy is None or not is_busy() or _overdue(max_defer):
+                counts = send_pending(limit=CHUNK)
         except Exception as error:  # the database is away: wait and try again
             db.session.rollback()
-            counts = {"sent": 0, "failed": 0}
             if on_error is not None:
                 on_error(error)
         for outcome, count in counts.items():
@@ -274,6 +283,79 @@ def watch(*, interval: float, stopping: threading.Event, on_error=None) -> dict:
         if sum(counts.values()) < CHUNK:
             stopping.wait(interval)
     return totals
+
+
+def _overdue(max_defer: timedelta) -> bool:
+    """Whether a message has been due for ``max_defer`` or longer."""
+    found = db.session.execute(
+        db.select(EmailOutbox.id)
+        .where(EmailOutbox.status == MailStatus.PENDING)
+        .where(EmailOutbox.next_attempt_at <= utcnow() - max_defer)
+        .limit(1)
+    ).first()
+    db.session.rollback()  # no transaction left open between rounds
+    return found is not None
+
+
+class CpuMeter:
+    """How busy the machine's CPUs were since the last look, leaving out this process.
+
+    Read from Linux's ``/proc/stat``; elsewhere :meth:`busy_share` is None
+    (and the watcher never defers). The watcher's own work is left out, or
+    sending one batch would make it wait for itself.
+    """
+
+    def __init__(self, stat_path: str = "/proc/stat", own_ticks=None):
+        self._stat_path = stat_path
+        self._own_ticks = own_ticks or _own_cpu_ticks
+        self._last = self._sample()
+
+    def busy_share(self) -> float | None:
+        """The share of all CPUs' time others kept busy since the last call (0 to 1)."""
+        now, last = self._sample(), self._last
+        self._last = now
+        if now is None or last is None or now[0] <= last[0]:
+            return None
+        total, idle, own = (a - b for a, b in zip(now, last, strict=True))
+        return min(max((total - idle - own) / total, 0.0), 1.0)
+
+    def busier_than(self, share: float, calm_for: float = 1.0):
+        """A predicate for :func:`watch`: busy until others kept at most ``share`` of the
+        CPUs busy for ``calm_for`` seconds in a row.
+
+        One calm look is not enough: in a rush the workers wait for the
+        database now and then, and a short dip would let a whole batch in.
+        """
+        calm_since = None
+
+        def busy() -> bool:
+            nonlocal calm_since
+            now, seen = time.monotonic(), self.busy_share()
+            if seen is None:  # not Linux: nothing to go by
+                return False
+            if seen > share:
+                calm_since = None
+            elif calm_since is None:
+                calm_since = now
+            return calm_since is None or now - calm_since < calm_for
+
+        return busy
+
+    def _sample(self) -> tuple[int, int, int] | None:
+        try:
+            with open(self._stat_path, encoding="ascii") as stat:
+                fields = stat.readline().split()
+        except OSError:
+            return None
+        if not fields or fields[0] != "cpu":
+            return None
+        ticks = [int(value) for value in fields[1:9]]  # user … steal: guests are in user
+        return sum(ticks), ticks[3] + ticks[4], self._own_ticks()  # idle and iowait are idle
+
+
+def _own_cpu_ticks() -> int:
+    times = os.times()
+    return round((times.user + times.system) * os.sysconf("SC_CLK_TCK"))
 
 
 #: How long a sender holds a message it claimed; if it dies, the message is due again.

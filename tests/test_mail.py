@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -562,9 +562,11 @@ def watcher_process(app, smtp_port: int, instance: Path) -> subprocess.Popen:
         "watch",
         "--interval",
         "0.1",
+        "--yield-above",
+        "0",  # the suite keeps the CPUs busy: here the watcher must not wait for calm
     ]
     return subprocess.Popen(
-        [*command, "--interval", "0.1"],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -631,3 +633,107 @@ def test_the_watcher_goes_on_when_the_smtp_server_is_away(app, make_event, make_
     assert results == [{"sent": 0, "failed": 1}]
     assert message.status is MailStatus.PENDING and message.attempts == 1
     assert message.next_attempt_at.replace(tzinfo=None) > datetime.now(UTC).replace(tzinfo=None)
+
+
+def test_a_busy_machine_holds_fresh_mail_back_but_not_past_max_defer(
+    app, make_event, make_registration, smtp_server
+):
+    """In a rush the watcher leaves the CPUs to the sign-ups, for ``max_defer`` at most."""
+    event = make_event()
+    fresh = make_registration(event, name="王立", mobile="+8613900000021")
+    waited = make_registration(event, name="李娜", mobile="+8613900000022")
+    queue_confirmation(app, event, fresh)
+    queue_confirmation(app, event, waited)
+    with app.app_context():
+        db.session.execute(
+            db.update(EmailOutbox)
+            .where(EmailOutbox.registration_id == waited.id)
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=31))
+        )
+        db.session.commit()
+    stopping = threading.Event()
+    rounds: list[int] = []
+
+    def always_busy() -> bool:
+        rounds.append(1)
+        if len(rounds) >= 5:
+            stopping.set()
+        return True
+
+    with app.app_context():
+        counts = mail.watch(
+            interval=0.01,
+            stopping=stopping,
+            is_busy=always_busy,
+            max_defer=timedelta(seconds=30),
+        )
+    # The overdue message lets a round through; it sends what is due, the fresh one too.
+    assert counts == {"sent": 2, "failed": 0}
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_busy_machine_keeps_a_fresh_message_queued(app, make_event, make_registration):
+    event = make_event()
+    queue_confirmation(app, event, make_registration(event))
+    stopping = threading.Event()
+    rounds: list[int] = []
+
+    def always_busy() -> bool:
+        rounds.append(1)
+        if len(rounds) >= 5:
+            stopping.set()
+        return True
+
+    with app.app_context():
+        counts = mail.watch(interval=0.01, stopping=stopping, is_busy=always_busy)
+    assert counts == {"sent": 0, "failed": 0}
+    assert [m.status for m in outbox(app)] == [MailStatus.PENDING]
+
+
+def write_stat(path: Path, busy: int, idle: int) -> None:
+    """A /proc/stat first line: user, nice, system, idle, iowait, irq, softirq, steal, guest…"""
+    path.write_text(f"cpu  {busy} 0 0 {idle} 0 0 0 0 0 0\ncpu0 1 2 3 4\n", encoding="ascii")
+
+
+def test_the_cpu_meter_leaves_its_own_process_out(tmp_path):
+    stat = tmp_path / "stat"
+    own = [0]
+    write_stat(stat, busy=1000, idle=1000)
+    meter = mail.CpuMeter(str(stat), own_ticks=lambda: own[0])
+    write_stat(stat, busy=1080, idle=1020)  # 100 ticks, 80 busy
+    assert meter.busy_share() == pytest.approx(0.8)
+    own[0] = 60  # of the next 100 ticks' 90 busy, 60 were this process's
+    write_stat(stat, busy=1170, idle=1030)
+    assert meter.busy_share() == pytest.approx(0.3)
+    assert meter.busy_share() is None  # no time has passed: nothing to say
+
+
+def test_the_cpu_meter_says_nothing_without_proc_stat(tmp_path):
+    meter = mail.CpuMeter(str(tmp_path / "missing"))
+    assert meter.busy_share() is None
+    assert meter.busier_than(0.5)() is False  # the watcher then never waits
+
+
+def test_busy_lasts_until_the_cpus_have_been_calm_for_a_while(tmp_path):
+    stat = tmp_path / "stat"
+    ticks = {"busy": 0, "idle": 0}
+
+    def tick(busy: int, idle: int) -> None:
+        ticks["busy"] += busy
+        ticks["idle"] += idle
+        write_stat(stat, **ticks)
+
+    tick(0, 0)
+    meter = mail.CpuMeter(str(stat), own_ticks=lambda: 0)
+    busy = meter.busier_than(0.75, calm_for=0.2)
+    tick(95, 5)
+    assert busy() is True
+    tick(10, 90)
+    assert busy() is True  # one calm look is a dip, not the end of the rush
+    time.sleep(0.25)
+    tick(10, 90)
+    assert busy() is False
+    tick(90, 10)
+    assert busy() is True  # busy again: the calm starts over
+    tick(10, 90)
+    assert busy() is True
