@@ -335,16 +335,23 @@ def lock_places(delegation: Delegation, categories) -> None:
 
 
 def _lock_rows_in_order(event: Event, category_ids: list[int], delegation: Delegation) -> None:
-    db.session.execute(db.select(Event.id).where(Event.id == event.id).with_for_update())
+    # FOR NO KEY UPDATE, as a public sign-up locks them: it excludes the other
+    # counters but not the key-share locks of rows being inserted that refer
+    # to these (a sign-up writes its row before it takes the locks).
+    db.session.execute(
+        db.select(Event.id).where(Event.id == event.id).with_for_update(key_share=True)
+    )
     if category_ids:
         db.session.execute(
             db.select(Category.id)
             .where(Category.id.in_(category_ids))
             .order_by(Category.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     db.session.execute(
-        db.select(Delegation.id).where(Delegation.id == delegation.id).with_for_update()
+        db.select(Delegation.id)
+        .where(Delegation.id == delegation.id)
+        .with_for_update(key_share=True)
     )
 
 

@@ -1,12 +1,16 @@
 """Signing up, with quotas that hold under any concurrency, and the waiting list.
 
 Capacity rule: confirmed plus pending registrations (the *holders*) never
-exceed the category's quota nor the event's capacity. The count and the
-insert happen while the quota rows are locked: ``SELECT … FOR UPDATE`` on the
-event and then the category row on PostgreSQL (always in that order, the
-same as the organiser's bulk approval, so no two requests wait on each other
-crosswise); on SQLite a no-op ``UPDATE`` of the same rows takes the
-database's single write lock before anything is counted.
+exceed the category's quota nor the event's capacity. A sign-up writes its
+row (with the status it will most likely get) first, then locks the quota
+rows and counts the holders, leaving its own row out, and corrects the status
+if it must: ``SELECT … FOR NO KEY UPDATE`` on the event and then the category
+row on PostgreSQL (always in that order, the same as the organiser's bulk
+approval, so no two requests wait on each other crosswise; not ``FOR
+UPDATE``, which would wait for the key-share locks that other sign-ups'
+inserts hold on the same rows); on SQLite a no-op ``UPDATE`` of the same
+rows, under the database's single write lock. Nobody else sees a row before
+its commit, and the commit ends the lock: the next count sees it.
 
 A full category offers the waiting list; a freed place goes to the oldest
 waitlisted registration of that category (:func:`promote_waitlisted`).
@@ -112,7 +116,7 @@ _LOCK_BOTH = (
     db.select(_EVENTS.c.id, _CATEGORIES.c.id)
     .join(_CATEGORIES, _CATEGORIES.c.event_id == _EVENTS.c.id)
     .where(_EVENTS.c.id == bindparam("event_id"), _CATEGORIES.c.id == bindparam("category_id"))
-    .with_for_update()
+    .with_for_update(key_share=True)
 )
 
 
@@ -180,11 +184,15 @@ def register(
     delegation: Delegation | None = None,
     actor_label: str = "public",
     check_window: bool = True,
+    answers: dict | None = None,
+    with_row=None,
 ) -> Registration:
     """Create a registration, or a waitlisted one when ``waitlist`` and no place is left.
 
     Raises :class:`QuotaFull` when no place is left and ``waitlist`` is false,
-    so the person can be offered the waiting list.
+    so the person can be offered the waiting list; after any refusal the
+    caller's transaction is as it was. ``answers`` are stored with the row;
+    ``with_row(registration)`` adds what needs its id (the confirmation).
     """
     if category.event_id != event.id:
         raise SignupError(_l("Choose a category of this event."), "category")
@@ -196,28 +204,60 @@ def register(
         # category full, and they need not queue for the lock to learn it. A
         # place freed meanwhile is not lost: the locked count below decides.
         _check(event, category, mobile, waitlist=False)
-    # Everything but the status is made before the lock: every other sign-up
-    # of the event waits while it is held.
+    likely = Status.WAITLISTED if waitlist and _may_be_full(category) else None
     registration = _new_registration(event, category, person, mobile, locale)
-    if current_app.config.get("REGISTRATION_LOCKING", True):
-        lock_quota_rows(event, category)
-    places = _check(event, category, mobile, waitlist=waitlist, locked=True)
-    _race_window()
-    registration.status = Status.WAITLISTED if places == 0 else initial_status(event, category)
-    # Only now: the delegation's member list would take it into the session,
-    # and the counts above would have flushed it half made.
-    registration.delegation = delegation
+    registration.status = likely or initial_status(event, category)
+    if answers:
+        from registration.questionnaire import save_answers
+
+        save_answers(registration, answers)
+    # Everything is written before the quota locks, with the likely status,
+    # in a savepoint: every other sign-up of the event waits while they are
+    # held, and under them only the count is left (other transactions cannot
+    # see these rows until the commit). A refusal rolls the savepoint back.
+    attempt = db.session.begin_nested()
+    try:
+        created = _insert(registration, delegation, actor_label, with_row)
+        status = _decide(event, category, registration, waitlist)
+    except BaseException:
+        attempt.rollback()
+        raise
+    if status is not registration.status:  # the likely status was wrong: rare
+        registration.status = status
+        created.details = {**created.details, "to_status": status.value}
+    return registration
+
+
+def _insert(registration: Registration, delegation, actor_label: str, with_row):
+    """The row, its answers, what ``with_row`` adds, and its audit entry; the entry."""
     db.session.add(registration)
+    # Only once the row is in the session: the delegation's member list would
+    # otherwise hold an object the savepoint's opening flush cannot write.
+    registration.delegation = delegation
     db.session.flush()
-    audit.record(
+    if with_row is not None:
+        with_row(registration)
+    created = audit.record(
         "registration.created",
         "registration",
         registration.id,
-        event_id=event.id,
+        event_id=registration.event_id,
         actor_label=actor_label,
         to_status=registration.status.value,
     )
-    return registration
+    db.session.flush()
+    return created
+
+
+def _decide(event: Event, category: Category, registration: Registration, waitlist: bool):
+    """The status, counted with the quota rows locked; raises when refused."""
+    if current_app.config.get("REGISTRATION_LOCKING", True):
+        lock_quota_rows(event, category)
+    places = _check(
+        event, category, registration.mobile, waitlist=waitlist, locked=True, own=registration.id
+    )
+    _race_window()
+    return Status.WAITLISTED if places == 0 else initial_status(event, category)
 
 
 def _new_registration(
@@ -264,10 +304,19 @@ def initial_status(event: Event, category: Category) -> Status:
 
 
 def _check(
-    event: Event, category: Category, mobile: str, *, waitlist: bool, locked: bool = False
+    event: Event,
+    category: Category,
+    mobile: str,
+    *,
+    waitlist: bool,
+    locked: bool = False,
+    own: int = 0,
 ) -> int | None:
-    """Places left for ``mobile``; raises when it is taken or, unless ``waitlist``, full."""
-    in_category, in_event, taken = _counts(event, category, mobile)
+    """Places left for ``mobile``; raises when it is taken or, unless ``waitlist``, full.
+
+    ``own``: the id of the sign-up's own row, already written, not counted.
+    """
+    in_category, in_event, taken = _counts(event, category, mobile, own)
     places = _places_left(event, category, in_category, in_event)
     if locked:
         _PLACES_SEEN[category.id] = places
@@ -288,6 +337,7 @@ def _counts_statement():
             rows.event_id == bindparam("event_id"),
             rows.mobile == bindparam("mobile"),
             rows.status.in_(ACTIVE_STATUSES),
+            rows.id != bindparam("own"),
         )
         .scalar_subquery()
     )
@@ -295,19 +345,24 @@ def _counts_statement():
         func.count(rows.id).filter(rows.category_id == bindparam("category_id")),
         func.count(rows.id),
         same_mobile,
-    ).where(rows.event_id == bindparam("event_id"), rows.status.in_(HOLDING_STATUSES))
+    ).where(
+        rows.event_id == bindparam("event_id"),
+        rows.status.in_(HOLDING_STATUSES),
+        rows.id != bindparam("own"),
+    )
 
 
 #: Built once: composing the expression costs more than running it, in a rush.
 _COUNTS = _counts_statement()
 
 
-def _counts(event: Event, category: Category, mobile: str) -> tuple[int, int, int]:
-    """Holders in the category and the event, and active registrations of ``mobile``.
+def _counts(event: Event, category: Category, mobile: str, own: int) -> tuple[int, int, int]:
+    """Holders in the category and the event, and active registrations of ``mobile``,
+    leaving out the row ``own``.
 
     One query for what a sign-up must know, with the quota rows locked.
     """
-    values = {"event_id": event.id, "category_id": category.id, "mobile": mobile}
+    values = {"event_id": event.id, "category_id": category.id, "mobile": mobile, "own": own}
     return tuple(db.session.execute(_COUNTS, values).one())
 
 

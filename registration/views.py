@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Blueprint,
     Response,
@@ -99,7 +101,14 @@ def _try_register(event: Event, form):
     )
     try:
         registration = signup.register(
-            event, category, person, locale=current_locale(), waitlist=form.waitlist.data == "yes"
+            event,
+            category,
+            person,
+            locale=current_locale(),
+            waitlist=form.waitlist.data == "yes",
+            answers=form.answers_for(category.id),
+            # Written with the row, before the quota locks are taken.
+            with_row=partial(services.welcome, flush=False),
         )
     except signup.QuotaFull:
         form.offer_waitlist = True
@@ -107,9 +116,7 @@ def _try_register(event: Event, form):
     except signup.SignupError as error:
         show_on_form(form, error)
         return None
-    questionnaire.save_answers(registration, form.answers_for(category.id))
-    # Written with the commit's flush: the quota locks are held until then.
-    token = services.welcome(registration, flush=False)
+    token = registration.new_manage_token
     db.session.commit()
     flash(
         _(

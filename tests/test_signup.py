@@ -136,6 +136,57 @@ def test_a_stale_hint_of_plenty_still_finds_the_category_full_under_the_lock(app
         assert signup._may_be_full(category)  # the locked count corrected the hint
 
 
+def created_entries(app) -> list[str]:
+    from events.models import AuditEntry
+
+    with app.app_context():
+        return [
+            entry.details["to_status"]
+            for entry in db.session.execute(
+                db.select(AuditEntry)
+                .where(AuditEntry.action == "registration.created")
+                .order_by(AuditEntry.id)
+            ).scalars()
+        ]
+
+
+def test_a_refusal_under_the_lock_leaves_nothing_of_the_attempt(app, open_event):
+    """The row, its answers and confirmation are written before the lock: a refusal
+    there takes them back, and the caller's own work in the transaction goes on."""
+    sign_up(app, open_event, "13900000001")
+    with app.test_request_context("/"):
+        event, category = loaded(open_event.id)
+        signup._PLACES_SEEN[category.id] = 10 * signup.PLENTY  # no unlocked count first
+        event.venue_zh = "济南国际会展中心"  # the caller's own change, made before
+        with pytest.raises(signup.DuplicateMobile):
+            signup.register(
+                event,
+                category,
+                Person(name="王立", mobile="13900000001", email="wangli@example.com"),
+                with_row=services.welcome,
+            )
+        db.session.commit()
+    with app.app_context():
+        assert db.session.execute(db.select(func.count(Registration.id))).scalar() == 1
+        assert db.session.execute(db.select(EmailOutbox)).first() is None
+        assert db.session.get(Event, open_event.id).venue_zh == "济南国际会展中心"
+    assert created_entries(app) == ["confirmed"]
+
+
+def test_the_likely_status_is_put_right_under_the_lock(app, open_event):
+    """The row is written with the status the last count suggests; the locked count decides."""
+    set_quota(app, open_event, 1)
+    with app.app_context():
+        _event, category = loaded(open_event.id)
+        signup._PLACES_SEEN[category.id] = 0  # seen full, but the place is free
+    assert sign_up(app, open_event, "13900000001", waitlist=True) is RegistrationStatus.CONFIRMED
+    with app.app_context():
+        _event, category = loaded(open_event.id)
+        signup._PLACES_SEEN[category.id] = 10 * signup.PLENTY  # seen plenty, but it is full
+    assert sign_up(app, open_event, "13900000002", waitlist=True) is RegistrationStatus.WAITLISTED
+    assert created_entries(app) == ["confirmed", "waitlisted"]
+
+
 def test_the_event_capacity_counts_every_category(app, make_event, open_event):
     with app.app_context():
         event = db.session.get(Event, open_event.id)
@@ -291,3 +342,61 @@ def test_a_cancellation_racing_sign_ups_leaves_no_seat_empty_while_people_wait(r
     assert counts[RegistrationStatus.CONFIRMED] == SEATS
     assert counts[RegistrationStatus.CANCELLED] == 3
     assert counts[RegistrationStatus.WAITLISTED] == 5 + 5 - 3
+
+
+def test_one_of_ten_concurrent_sign_ups_with_the_same_mobile_gets_in(race_app):
+    """Each writes its row before the lock; the rows are invisible until committed, and
+    the locked count sees the committed one."""
+    start = threading.Barrier(10)
+    outcomes = []
+
+    def one():
+        with race_app.app_context():
+            event, category = loaded(1)
+            start.wait()
+            try:
+                signup.register(event, category, Person(name="王立", mobile="13900000001"))
+                db.session.commit()
+                outcomes.append("in")
+            except signup.DuplicateMobile:
+                db.session.rollback()
+                outcomes.append("duplicate")
+
+    threads = [threading.Thread(target=one) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["duplicate"] * 9 + ["in"]
+    assert status_counts(race_app) == {RegistrationStatus.CONFIRMED: 1}
+
+
+def test_the_quota_locks_do_not_wait_for_sign_ups_writing_their_rows(race_app):
+    """A sign-up's insert holds a key-share lock on its event and category until it
+    commits; the quota locks (a sign-up's, a delegation leader's) must not wait for it,
+    or two sign-ups between insert and lock would deadlock."""
+    import psycopg
+    from sqlalchemy import text
+
+    from registration import delegations
+    from registration.models import Delegation
+
+    with race_app.app_context():
+        event, category = loaded(1)
+        db.session.add(
+            Delegation(event=event, name="济南市工商联代表团", kind="chamber", leader_name="张伟")
+        )
+        db.session.commit()
+        url = db.engine.url.set(drivername="postgresql")
+    inserting = psycopg.connect(url.render_as_string(hide_password=False))
+    try:
+        for table in ("event", "category", "delegation"):  # what a foreign key check takes
+            inserting.execute(f"SELECT id FROM {table} WHERE id = 1 FOR KEY SHARE")  # noqa: S608
+        with race_app.app_context():
+            event, category = loaded(1)
+            db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+            signup.lock_quota_rows(event, category)
+            delegations.lock_places(db.session.get(Delegation, 1), [category])
+            db.session.rollback()
+    finally:
+        inserting.close()
