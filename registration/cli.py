@@ -122,7 +122,7 @@ def outbox_send(everything: bool) -> None:
 @click.option(
     "--yield-above",
     type=click.FloatRange(min=0, max=1),
-    default=0.75,
+    default=0.5,
     show_default=True,
     help="Wait while other processes keep more than this share of the CPUs busy (0: never).",
 )

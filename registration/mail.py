@@ -239,13 +239,27 @@ class _Sender:
 _SENDER = _Sender()
 
 
-def send_pending(*, ids=None, limit: int = 200, ignore_schedule: bool = False) -> dict:
-    """Send due messages (or exactly ``ids``, all of them); returns counts of sent and failed."""
+def send_pending(
+    *,
+    ids=None,
+    limit: int = 200,
+    ignore_schedule: bool = False,
+    chunk: int | None = None,
+    keep_going=None,
+) -> dict:
+    """Send due messages (or exactly ``ids``, all of them); returns counts of sent and failed.
+
+    ``chunk`` messages are claimed at a time (default :data:`CHUNK`), over
+    one SMTP session in all; ``keep_going()`` is asked before each chunk
+    after the first, and False ends the round.
+    """
     counts = {"sent": 0, "failed": 0}
     with _Postman() as postman:
-        for claimed in _claims(ids, limit, due_only=not ignore_schedule):
+        for claimed in _claims(ids, limit, due_only=not ignore_schedule, chunk=chunk):
             for outcome in _send_chunk(claimed, postman):
                 counts[outcome] += 1
+            if keep_going is not None and not keep_going():
+                break  # before the next chunk is claimed
     return counts
 
 
@@ -272,8 +286,16 @@ def watch(
     while not stopping.is_set():
         counts = {"sent": 0, "failed": 0}
         try:
-            if is_busy is None or not is_busy() or _overdue(max_defer):
+            if is_busy is None:
                 counts = send_pending(limit=CHUNK)
+            elif not is_busy() or _overdue(max_defer):
+                # A few at a time, looking again in between: a rush that
+                # starts meanwhile has the CPUs back within a few messages.
+                counts = send_pending(
+                    limit=CHUNK,
+                    chunk=CALM_CHUNK,
+                    keep_going=lambda: not is_busy() or _overdue(max_defer),
+                )
         except Exception as error:  # the database is away: wait and try again
             db.session.rollback()
             if on_error is not None:
@@ -364,6 +386,8 @@ SEND_LEASE = timedelta(minutes=10)
 #: outlasts their sending even at the SMTP timeout each, and that a sender
 #: dying in the middle sends few of them a second time after the lease.
 CHUNK = 20
+#: What the watcher sends between two looks at the CPUs: a few milliseconds' work.
+CALM_CHUNK = 4
 
 
 def _sendable():
@@ -372,16 +396,17 @@ def _sendable():
     return (EmailOutbox.status == MailStatus.PENDING) | lapsed
 
 
-def _claims(ids, limit: int, *, due_only: bool):
+def _claims(ids, limit: int, *, due_only: bool, chunk: int | None = None):
     """Claim and yield the ids of one chunk after another, up to ``limit`` messages in all."""
+    chunk = chunk or CHUNK
     if ids is not None:
-        for start in range(0, len(ids), CHUNK):
-            yield _claim(ids=ids[start : start + CHUNK], limit=CHUNK)
+        for start in range(0, len(ids), chunk):
+            yield _claim(ids=ids[start : start + chunk], limit=chunk)
         return
     after, left = 0, limit
     while left > 0:
         # Past the last chunk's ids: a message that failed just now is not tried again.
-        claimed = _claim(after=after, limit=min(CHUNK, left), due_only=due_only)
+        claimed = _claim(after=after, limit=min(chunk, left), due_only=due_only)
         if not claimed:
             return
         yield claimed

@@ -514,6 +514,24 @@ def test_messages_are_claimed_a_chunk_at_a_time(
     assert seen == [["pending", "pending", "pending", "sending", "sending"]]
 
 
+def test_a_round_ends_between_chunks_when_told_to(app, make_event, make_registration, smtp_server):
+    """The watcher looks at the CPUs between chunks: what it did not claim stays due."""
+    event = make_event()
+    queue_to(app, event, make_registration(event), [f"p{n}@example.com" for n in range(5)])
+    looks = []
+
+    def keep_going() -> bool:
+        looks.append(1)
+        return len(looks) < 2  # a rush starts after the second chunk
+
+    with app.app_context():
+        counts = mail.send_pending(ignore_schedule=True, chunk=2, keep_going=keep_going)
+    assert counts == {"sent": 4, "failed": 0}
+    assert len(smtp_server.messages) == 4
+    statuses = sorted(message.status.value for message in outbox(app))
+    assert statuses == ["pending", "sent", "sent", "sent", "sent"]  # not left claimed
+
+
 def test_with_a_watcher_the_web_process_leaves_mail_queued(
     app, make_event, make_registration, smtp_server
 ):
