@@ -341,25 +341,33 @@ class CpuMeter:
         total, idle, own = (a - b for a, b in zip(now, last, strict=True))
         return min(max((total - idle - own) / total, 0.0), 1.0)
 
-    def busier_than(self, share: float, calm_for: float = 1.0):
+    def busier_than(self, share: float, calm_for: float = 1.0, look_every: float = 0.1):
         """A predicate for :func:`watch`: busy until others kept at most ``share`` of the
         CPUs busy for ``calm_for`` seconds in a row.
 
         One calm look is not enough: in a rush the workers wait for the
         database now and then, and a short dip would let a whole batch in.
+        Asked more often than ``look_every`` seconds, it repeats its last
+        answer: the kernel counts in hundredths of a second, and a shorter
+        look would see noise.
         """
-        calm_since = None
+        calm_since, last_look, last_answer = None, None, True
 
         def busy() -> bool:
-            nonlocal calm_since
-            now, seen = time.monotonic(), self.busy_share()
+            nonlocal calm_since, last_look, last_answer
+            now = time.monotonic()
+            if last_look is not None and now - last_look < look_every:
+                return last_answer
+            last_look, seen = now, self.busy_share()
             if seen is None:  # not Linux: nothing to go by
+                last_answer = False
                 return False
             if seen > share:
                 calm_since = None
             elif calm_since is None:
                 calm_since = now
-            return calm_since is None or now - calm_since < calm_for
+            last_answer = calm_since is None or now - calm_since < calm_for
+            return last_answer
 
         return busy
 

@@ -743,7 +743,7 @@ def test_busy_lasts_until_the_cpus_have_been_calm_for_a_while(tmp_path):
 
     tick(0, 0)
     meter = mail.CpuMeter(str(stat), own_ticks=lambda: 0)
-    busy = meter.busier_than(0.75, calm_for=0.2)
+    busy = meter.busier_than(0.75, calm_for=0.2, look_every=0)
     tick(95, 5)
     assert busy() is True
     tick(10, 90)
@@ -755,3 +755,15 @@ def test_busy_lasts_until_the_cpus_have_been_calm_for_a_while(tmp_path):
     assert busy() is True  # busy again: the calm starts over
     tick(10, 90)
     assert busy() is True
+
+
+def test_looks_closer_together_than_a_tenth_of_a_second_repeat_the_last_answer(tmp_path):
+    """The kernel counts CPU time in hundredths of a second: a shorter look sees noise."""
+    stat = tmp_path / "stat"
+    write_stat(stat, busy=0, idle=0)
+    meter = mail.CpuMeter(str(stat), own_ticks=lambda: 0)
+    busy = meter.busier_than(0.5, calm_for=0, look_every=60)
+    write_stat(stat, busy=10, idle=90)
+    assert busy() is False
+    write_stat(stat, busy=110, idle=90)  # busy since: not looked at yet
+    assert busy() is False
