@@ -653,6 +653,19 @@ def test_the_watcher_goes_on_when_the_smtp_server_is_away(app, make_event, make_
     assert message.next_attempt_at.replace(tzinfo=None) > datetime.now(UTC).replace(tzinfo=None)
 
 
+def busy_for_rounds(rounds: int, stopping: threading.Event):
+    """A meter that always says busy, and stops the watcher after ``rounds`` looks."""
+    looks: list[int] = []
+
+    def always_busy() -> bool:
+        looks.append(1)
+        if len(looks) >= rounds:
+            stopping.set()
+        return True
+
+    return always_busy
+
+
 def test_a_busy_machine_holds_fresh_mail_back_but_not_past_max_defer(
     app, make_event, make_registration, smtp_server
 ):
@@ -670,14 +683,7 @@ def test_a_busy_machine_holds_fresh_mail_back_but_not_past_max_defer(
         )
         db.session.commit()
     stopping = threading.Event()
-    rounds: list[int] = []
-
-    def always_busy() -> bool:
-        rounds.append(1)
-        if len(rounds) >= 5:
-            stopping.set()
-        return True
-
+    always_busy = busy_for_rounds(5, stopping)
     with app.app_context():
         counts = mail.watch(
             interval=0.01,
@@ -694,14 +700,7 @@ def test_a_busy_machine_keeps_a_fresh_message_queued(app, make_event, make_regis
     event = make_event()
     queue_confirmation(app, event, make_registration(event))
     stopping = threading.Event()
-    rounds: list[int] = []
-
-    def always_busy() -> bool:
-        rounds.append(1)
-        if len(rounds) >= 5:
-            stopping.set()
-        return True
-
+    always_busy = busy_for_rounds(5, stopping)
     with app.app_context():
         counts = mail.watch(interval=0.01, stopping=stopping, is_busy=always_busy)
     assert counts == {"sent": 0, "failed": 0}
