@@ -311,7 +311,7 @@ def _overdue(max_defer: timedelta) -> bool:
     """Whether a message has been due for ``max_defer`` or longer."""
     found = db.session.execute(
         db.select(EmailOutbox.id)
-        .where(EmailOutbox.status == MailStatus.PENDING)
+        .where(_sendable())  # a dead sender's lapsed claims count too
         .where(EmailOutbox.next_attempt_at <= utcnow() - max_defer)
         .limit(1)
     ).first()

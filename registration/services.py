@@ -226,10 +226,17 @@ def move_category(
     if category.id == registration.category_id:
         raise WrongCategory(_l("already in this category"))
     before = registration.category
-    if registration.status in HOLDING_STATUSES and category.quota is not None:
+    if registration.status in HOLDING_STATUSES:
+        # Both quotas change. Their locks come before the row's, as in every
+        # other change (a cancellation of the same person waits on them, not
+        # the other way round), and in id order, so two opposite moves do not
+        # wait on each other crosswise.
+        for locked in sorted((before, category), key=lambda c: c.id):
+            lock_quota_rows(registration.event, locked)
         # Within one event the overall count does not change: only the quota matters.
-        lock_quota_rows(registration.event, category)
-        if holders(registration.event, category)[0] >= category.quota:
+        if category.quota is not None and holders(registration.event, category)[0] >= (
+            category.quota
+        ):
             raise QuotaFull(_l("category full"))
     registration.category = category
     db.session.flush()

@@ -7,6 +7,7 @@ lane may only ever decline (and write nothing), never decide differently.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -478,11 +479,16 @@ def fill_the_express_pool(app) -> None:
 
 
 def drop_every_other_connection(app) -> None:
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     with app.app_context():
-        db.session.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        )
+        db.session.execute(text(f"SELECT pg_terminate_backend(pid) {others}"))  # noqa: S608
+        db.session.commit()
+        # Terminating only signals the servers: wait until they have gone, as
+        # after a restart, or a socket may still look alive at the next checkout.
+        deadline = time.monotonic() + 10
+        while db.session.execute(text(f"SELECT count(*) {others}")).scalar() and (  # noqa: S608
+            time.monotonic() < deadline
+        ):
+            db.session.rollback()
+            time.sleep(0.02)
         db.session.commit()

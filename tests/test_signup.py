@@ -400,3 +400,44 @@ def test_the_quota_locks_do_not_wait_for_sign_ups_writing_their_rows(race_app):
             db.session.rollback()
     finally:
         inserting.close()
+
+
+def test_a_move_takes_both_quota_locks_before_it_touches_the_persons_row(race_app):
+    """A cancellation takes the quota locks, then the row: a move of the same person must
+    go the same way, even into a category without a quota, or the two deadlock."""
+    import psycopg
+    from sqlalchemy import event as sa_event
+    from sqlalchemy import text
+
+    with race_app.app_context():
+        event, _category = loaded(1)
+        db.session.add(Category(event=event, code="guest", name_zh="嘉宾"))  # no quota
+        db.session.commit()
+    crowd_signs_up(race_app, count=1)
+    with race_app.app_context():
+        url = db.engine.url.set(drivername="postgresql")
+    cancelling = psycopg.connect(url.render_as_string(hide_password=False))
+    statements: list[str] = []
+    try:
+        cancelling.execute("SELECT id FROM category WHERE id = 1 FOR NO KEY UPDATE")
+        with race_app.test_request_context("/"):
+            engine = db.engine
+
+            def note(_conn, _cursor, statement, *_args):
+                statements.append(statement.split()[0] + " " + statement.split()[1])
+
+            sa_event.listen(engine, "before_cursor_execute", note)
+            try:
+                db.session.execute(text("SET LOCAL lock_timeout = '1s'"))
+                registration = db.session.execute(db.select(Registration)).scalar_one()
+                guests = db.session.execute(
+                    db.select(Category).where(Category.code == "guest")
+                ).scalar_one()
+                with pytest.raises(Exception, match="lock timeout"):
+                    services.move_category(registration, guests, None, actor_label="test")
+            finally:
+                sa_event.remove(engine, "before_cursor_execute", note)
+                db.session.rollback()
+    finally:
+        cancelling.close()
+    assert not [s for s in statements if s.startswith("UPDATE registration")], statements
