@@ -480,15 +480,15 @@ def fill_the_express_pool(app) -> None:
 
 def drop_every_other_connection(app) -> None:
     others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    with app.app_context():
-        db.session.execute(text(f"SELECT pg_terminate_backend(pid) {others}"))  # noqa: S608
-        db.session.commit()
+    with app.app_context(), db.engine.connect() as connection:
+        # One connection throughout (the pool's others are the ones dropped), in
+        # autocommit: pg_stat_activity is read afresh by each statement then.
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.execute(text(f"SELECT pg_terminate_backend(pid) {others}"))  # noqa: S608
         # Terminating only signals the servers: wait until they have gone, as
         # after a restart, or a socket may still look alive at the next checkout.
         deadline = time.monotonic() + 10
-        while db.session.execute(text(f"SELECT count(*) {others}")).scalar() and (  # noqa: S608
+        while connection.execute(text(f"SELECT count(*) {others}")).scalar() and (  # noqa: S608
             time.monotonic() < deadline
         ):
-            db.session.rollback()
             time.sleep(0.02)
-        db.session.commit()
