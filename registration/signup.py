@@ -38,6 +38,7 @@ from registration import links
 from registration.figures import HOLDING_STATUSES
 from registration.models import Delegation, Registration
 from registration.models import RegistrationStatus as Status
+from registration.questionnaire import save_answers
 
 ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
 
@@ -208,8 +209,6 @@ def register(
     registration = _new_registration(event, category, person, mobile, locale)
     registration.status = likely or initial_status(event, category)
     if answers:
-        from registration.questionnaire import save_answers
-
         save_answers(registration, answers)
     # Everything is written before the quota locks, with the likely status,
     # in a savepoint: every other sign-up of the event waits while they are
